@@ -1,0 +1,269 @@
+/**
+ * The tensor backend as an Effect service, with one layer per tfjs backend.
+ *
+ * A layer loads the backend's package (optional peers are imported on demand), registers gradients,
+ * makes the backend current, awaits `tf.ready()`, and restores the previously current backend when its
+ * scope closes. tfjs has one current backend per process, so run one backend layer at a time.
+ *
+ * @since 0.1.0
+ */
+import * as tf from "@tensorflow/tfjs-core"
+import { Context, Effect, Layer } from "effect"
+import { BackendInitFailed, BackendUnavailable, NoBackendAvailable, UnknownBackend } from "./BackendError.js"
+import * as BackendName from "./BackendName.js"
+import * as Gradients from "./Gradients.js"
+import {
+  type Driver,
+  DriverUnavailable,
+  type DriverOptions,
+  importOptional,
+  makeDrivers
+} from "./internal/drivers.js"
+import * as Runtime from "./Runtime.js"
+
+/**
+ * A backend that an `auto` selection tried and passed over, and why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SkippedBackend {
+  readonly backend: BackendName.BackendName
+  readonly reason: string
+}
+
+/**
+ * The running tensor backend.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TensorBackend } from "@addrop/backends"
+ *
+ * const program = Effect.gen(function* () {
+ *   const backend = yield* TensorBackend.TensorBackend
+ *   console.log(`running on ${backend.name} under ${backend.runtime}`)
+ * })
+ * await Effect.runPromise(Effect.provide(program, TensorBackend.layerAuto()))
+ * ```
+ * @since 0.1.0
+ * @category services
+ */
+export class TensorBackend extends Context.Service<
+  TensorBackend,
+  {
+    /** AD-Drop's name for the backend. */
+    readonly name: BackendName.BackendName
+    /** The name tfjs registered it under (`tf.getBackend()`). */
+    readonly tfjsName: string
+    readonly runtime: Runtime.Runtime
+    /** Whether reading tensor data synchronously is unsupported or stalls (WebGPU): use `data()`. */
+    readonly prefersAsyncReads: boolean
+    /** For `auto`: the faster backends that were tried first and could not run. */
+    readonly skipped: ReadonlyArray<SkippedBackend>
+  }
+>()("@addrop/backends/TensorBackend") {}
+
+/**
+ * Options for backend layers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BackendOptions extends DriverOptions {}
+
+/**
+ * Options for the `auto` layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AutoOptions extends BackendOptions {
+  /** Candidates in order of preference; defaults to {@link BackendName.autoOrder} for the runtime. */
+  readonly candidates?: ReadonlyArray<BackendName.BackendName>
+}
+
+const defaultDrivers = makeDrivers(importOptional)
+
+/** @internal Loads a driver's package and makes it current; exported for tests with fake drivers. */
+export const acquireWith = (
+  driver: Driver,
+  options: BackendOptions = {},
+  skipped: ReadonlyArray<SkippedBackend> = []
+): Effect.Effect<
+  TensorBackend["Service"],
+  BackendUnavailable | BackendInitFailed,
+  import("effect").Scope.Scope
+> =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      yield* Effect.tryPromise({
+        try: () => Gradients.install(),
+        catch: (cause) => new BackendInitFailed({ backend: driver.name, cause })
+      })
+      yield* Effect.tryPromise({
+        try: () => driver.load(options),
+        catch: (cause) =>
+          cause instanceof DriverUnavailable
+            ? new BackendUnavailable({ backend: driver.name, reason: cause.reason, install: cause.install })
+            : new BackendInitFailed({ backend: driver.name, cause })
+      })
+      const previous = currentBackendName()
+      const ok = yield* Effect.tryPromise({
+        try: async () => {
+          const switched = await tf.setBackend(driver.tfjsName)
+          await tf.ready()
+          return switched
+        },
+        catch: (cause) => new BackendInitFailed({ backend: driver.name, cause })
+      })
+      if (!ok) {
+        return yield* new BackendInitFailed({
+          backend: driver.name,
+          cause: new Error(`tf.setBackend("${driver.tfjsName}") returned false`)
+        })
+      }
+      return {
+        previous,
+        service: {
+          name: driver.name,
+          tfjsName: driver.tfjsName,
+          runtime: Runtime.current,
+          prefersAsyncReads: driver.name === "webgpu",
+          skipped
+        }
+      }
+    }),
+    ({ previous }) =>
+      Effect.promise(async () => {
+        if (previous !== undefined && previous !== tf.getBackend()) await tf.setBackend(previous)
+      })
+  ).pipe(Effect.map(({ service }) => service))
+
+/** `tf.getBackend()` throws-free: undefined when no backend has been initialised yet. */
+const currentBackendName = (): string | undefined => {
+  try {
+    return tf.engine().backendName ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Acquires a named backend for the current scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (name: BackendName.BackendName, options: BackendOptions = {}) =>
+  acquireWith(defaultDrivers[name], options)
+
+/**
+ * A layer providing the named backend.
+ *
+ * @example
+ * ```ts
+ * import { TensorBackend } from "@addrop/backends"
+ * const WasmLive = TensorBackend.layer("wasm", { threads: 2 })
+ * ```
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (name: BackendName.BackendName, options: BackendOptions = {}) =>
+  Layer.effect(TensorBackend, make(name, options))
+
+/**
+ * The pure-JavaScript backend: always available, slowest.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerCpu = layer("cpu")
+
+/**
+ * The WebAssembly (SIMD) backend from `@tensorflow/tfjs-backend-wasm`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWasm = (options: BackendOptions = {}) => layer("wasm", options)
+
+/**
+ * The WebGPU backend from `@tensorflow/tfjs-backend-webgpu`; needs `navigator.gpu` (browsers, Deno).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWebGpu = layer("webgpu")
+
+/**
+ * The native TensorFlow backend from `@tensorflow/tfjs-node` (an optional peer).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerNode = layer("node")
+
+/**
+ * The native TensorFlow CUDA backend from `@tensorflow/tfjs-node-gpu` (an optional peer).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerNodeGpu = layer("node-gpu")
+
+/** @internal `auto` over explicit drivers; exported for tests. */
+export const autoWith = (
+  drivers: Record<BackendName.BackendName, Driver>,
+  options: AutoOptions = {}
+): Effect.Effect<
+  TensorBackend["Service"],
+  NoBackendAvailable | BackendInitFailed,
+  import("effect").Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const candidates = options.candidates ?? BackendName.autoOrder(Runtime.current)
+    const skipped: Array<SkippedBackend> = []
+    for (const name of candidates) {
+      const attempt = yield* Effect.result(acquireWith(drivers[name], options, [...skipped]))
+      if (attempt._tag === "Success") {
+        yield* Effect.logDebug(
+          `tensor backend: ${name} (skipped: ${skipped.map((s) => s.backend).join(", ")})`
+        )
+        return attempt.success
+      }
+      const failure = attempt.failure
+      skipped.push({
+        backend: name,
+        reason: failure._tag === "BackendUnavailable" ? failure.reason : failure.message
+      })
+    }
+    return yield* new NoBackendAvailable({ attempts: skipped })
+  })
+
+/**
+ * Picks the fastest backend that starts in this runtime: browser and Deno try webgpu → wasm → cpu,
+ * Node tries node-gpu → node → wasm → cpu, Bun tries wasm → cpu. The service's `name` says which was
+ * chosen and `skipped` why the faster ones were passed over.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerAuto = (options: AutoOptions = {}) =>
+  Layer.effect(TensorBackend, autoWith(defaultDrivers, options))
+
+/**
+ * A layer from a user-supplied name (a CLI flag, a config file): one of {@link BackendName.all} or `auto`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromName = (name: string, options: BackendOptions = {}) =>
+  name === "auto"
+    ? layerAuto(options)
+    : BackendName.is(name)
+      ? layer(name, options)
+      : Layer.effect(
+          TensorBackend,
+          Effect.fail(new UnknownBackend({ name, known: [...BackendName.all, "auto"] }))
+        )

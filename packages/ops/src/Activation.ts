@@ -1,0 +1,45 @@
+/**
+ * Activations used by BERT-like encoders.
+ *
+ * @since 0.1.0
+ */
+import * as tf from "@tensorflow/tfjs-core"
+
+/**
+ * Exact (erf) GELU: `x · ½ · (1 + erf(x / √2))`, PyTorch's `gelu` default and BERT's `hidden_act: "gelu"`.
+ *
+ * @example
+ * ```ts
+ * import { gelu } from "@addrop/ops"
+ * const y = gelu(tf.tensor1d([-1, 0, 1]))
+ * ```
+ * @since 0.1.0
+ * @category ops
+ */
+export const gelu = <T extends tf.Tensor>(x: T): T =>
+  tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T)
+
+/**
+ * Applies a named activation from a Hugging Face config (`hidden_act`).
+ *
+ * @since 0.1.0
+ * @category ops
+ */
+export const activation = (name: ActivationName): (<T extends tf.Tensor>(x: T) => T) => {
+  switch (name) {
+    case "gelu":
+      return gelu
+    case "relu":
+      return (x) => tf.relu(x)
+    case "tanh":
+      return (x) => tf.tanh(x)
+  }
+}
+
+/**
+ * Activations accepted in model configs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ActivationName = "gelu" | "relu" | "tanh"
