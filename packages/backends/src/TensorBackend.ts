@@ -16,7 +16,7 @@ import {
   type Driver,
   DriverUnavailable,
   type DriverOptions,
-  importOptional,
+  dynamicImport,
   makeDrivers
 } from "./internal/drivers.js"
 import * as Runtime from "./Runtime.js"
@@ -83,7 +83,7 @@ export interface AutoOptions extends BackendOptions {
   readonly candidates?: ReadonlyArray<BackendName.BackendName>
 }
 
-const defaultDrivers = makeDrivers(importOptional)
+const defaultDrivers = makeDrivers(dynamicImport)
 
 /** @internal Loads a driver's package and makes it current; exported for tests with fake drivers. */
 export const acquireWith = (

@@ -37,19 +37,24 @@ export const isModuleNotFound = (error: unknown, specifier: string): boolean => 
 }
 
 /**
- * Imports an optional peer. The specifier goes through a variable so that bundlers do not try to resolve
- * packages the user chose not to install.
+ * Imports a backend package. The specifier goes through a variable so that bundlers do not try to resolve
+ * optional peers the user chose not to install.
  */
-export const importOptional = async (specifier: string): Promise<unknown> => {
-  try {
-    return await import(/* @vite-ignore */ specifier)
-  } catch (error) {
-    if (isModuleNotFound(error, specifier)) {
-      throw new DriverUnavailable(`package ${specifier} is not installed`, `npm install ${specifier}`)
+export const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier)
+
+/** Wraps an importer so that a missing package becomes a {@link DriverUnavailable} naming the install. */
+const optional =
+  (importer: (specifier: string) => Promise<unknown>) =>
+  async (specifier: string): Promise<unknown> => {
+    try {
+      return await importer(specifier)
+    } catch (error) {
+      if (isModuleNotFound(error, specifier)) {
+        throw new DriverUnavailable(`package ${specifier} is not installed`, `npm install ${specifier}`)
+      }
+      throw error
     }
-    throw error
   }
-}
 
 interface WasmModule {
   readonly setThreadsCount?: (count: number) => void
@@ -60,48 +65,51 @@ interface GpuNavigator {
 }
 
 export const makeDrivers = (
-  importer: (specifier: string) => Promise<unknown>
-): Record<BackendName, Driver> => ({
-  cpu: {
-    name: "cpu",
-    tfjsName: "cpu",
-    load: async () => {
-      await importer("@tensorflow/tfjs-backend-cpu")
-    }
-  },
-  wasm: {
-    name: "wasm",
-    tfjsName: "wasm",
-    load: async (options) => {
-      const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
-      if (options.threads !== undefined) wasm.setThreadsCount?.(options.threads)
-    }
-  },
-  webgpu: {
-    name: "webgpu",
-    tfjsName: "webgpu",
-    load: async () => {
-      const gpu = (globalThis.navigator as GpuNavigator | undefined)?.gpu
-      if (gpu === undefined) throw new DriverUnavailable("this runtime has no navigator.gpu (WebGPU)")
-      const adapter = await gpu.requestAdapter()
-      if (adapter === null || adapter === undefined) {
-        throw new DriverUnavailable("navigator.gpu.requestAdapter() found no GPU adapter")
+  rawImporter: (specifier: string) => Promise<unknown>
+): Record<BackendName, Driver> => {
+  const importer = optional(rawImporter)
+  return {
+    cpu: {
+      name: "cpu",
+      tfjsName: "cpu",
+      load: async () => {
+        await importer("@tensorflow/tfjs-backend-cpu")
       }
-      await importer("@tensorflow/tfjs-backend-webgpu")
-    }
-  },
-  node: {
-    name: "node",
-    tfjsName: "tensorflow",
-    load: async () => {
-      await importer("@tensorflow/tfjs-node")
-    }
-  },
-  "node-gpu": {
-    name: "node-gpu",
-    tfjsName: "tensorflow",
-    load: async () => {
-      await importer("@tensorflow/tfjs-node-gpu")
+    },
+    wasm: {
+      name: "wasm",
+      tfjsName: "wasm",
+      load: async (options) => {
+        const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
+        if (options.threads !== undefined) wasm.setThreadsCount?.(options.threads)
+      }
+    },
+    webgpu: {
+      name: "webgpu",
+      tfjsName: "webgpu",
+      load: async () => {
+        const gpu = (globalThis.navigator as GpuNavigator | undefined)?.gpu
+        if (gpu === undefined) throw new DriverUnavailable("this runtime has no navigator.gpu (WebGPU)")
+        const adapter = await gpu.requestAdapter()
+        if (adapter === null || adapter === undefined) {
+          throw new DriverUnavailable("navigator.gpu.requestAdapter() found no GPU adapter")
+        }
+        await importer("@tensorflow/tfjs-backend-webgpu")
+      }
+    },
+    node: {
+      name: "node",
+      tfjsName: "tensorflow",
+      load: async () => {
+        await importer("@tensorflow/tfjs-node")
+      }
+    },
+    "node-gpu": {
+      name: "node-gpu",
+      tfjsName: "tensorflow",
+      load: async () => {
+        await importer("@tensorflow/tfjs-node-gpu")
+      }
     }
   }
-})
+}

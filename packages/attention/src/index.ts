@@ -1,0 +1,13 @@
+/**
+ * The attention kernel: multi-head scaled dot-product attention with AD-Drop hooks.
+ *
+ * @since 0.1.0
+ */
+export {
+  attention,
+  type AttentionOptions,
+  type AttentionResult,
+  mergeHeads,
+  splitHeads
+} from "./Attention.js"
+export * as Intervention from "./Intervention.js"

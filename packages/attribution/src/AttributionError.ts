@@ -1,0 +1,21 @@
+/**
+ * Typed failures of attribution requests.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * An attribution request that cannot be served as asked (a method that needs labels got none, a method
+ * that does not fit the task, a layer the model does not have).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidAttributionRequest extends Data.TaggedError("InvalidAttributionRequest")<{
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Invalid attribution request: ${this.reason}`
+  }
+}

@@ -1,0 +1,175 @@
+import * as tf from "@tensorflow/tfjs-core"
+import { Effect, Exit, type Scope } from "effect"
+import { describe, expect, it } from "vitest"
+import { BackendName, Gradients, Runtime, TensorBackend, Tensors } from "../src/index.js"
+import { dynamicImport, makeDrivers } from "../src/internal/drivers.js"
+
+const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromise(Effect.scoped(effect))
+const runExit = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) =>
+  Effect.runPromiseExit(Effect.scoped(effect))
+
+describe("Runtime", () => {
+  it("detects each runtime from its globals", () => {
+    expect(Runtime.detect({ Deno: {}, process: { versions: { node: "20" } } })).toBe("deno")
+    expect(Runtime.detect({ Bun: {}, process: { versions: { node: "20" } } })).toBe("bun")
+    expect(Runtime.detect({ process: { versions: { node: "20" } } })).toBe("node")
+    expect(Runtime.detect({})).toBe("browser")
+  })
+})
+
+describe("BackendName", () => {
+  it("orders auto candidates per runtime", () => {
+    expect(BackendName.autoOrder("node")).toEqual(["node-gpu", "node", "wasm", "cpu"])
+    expect(BackendName.autoOrder("bun")).toEqual(["wasm", "cpu"])
+    expect(BackendName.autoOrder("deno")).toEqual(["webgpu", "wasm", "cpu"])
+    expect(BackendName.autoOrder("browser")).toEqual(["webgpu", "wasm", "cpu"])
+  })
+})
+
+describe("TensorBackend layers", () => {
+  it("cpu and wasm start, report themselves, and restore the previous backend on scope close", async () => {
+    await run(TensorBackend.make("cpu"))
+    await tf.setBackend("cpu")
+    const inside = await run(
+      Effect.gen(function* () {
+        const backend = yield* TensorBackend.make("wasm")
+        return { backend, current: tf.getBackend() }
+      })
+    )
+    expect(inside.current).toBe("wasm")
+    expect(inside.backend).toMatchObject({
+      name: "wasm",
+      tfjsName: "wasm",
+      runtime: Runtime.current,
+      prefersAsyncReads: false
+    })
+    expect(tf.getBackend()).toBe("cpu")
+  })
+
+  it("computes a gradient on every backend it starts (gradients registered)", async () => {
+    for (const name of ["cpu", "wasm"] as const) {
+      const value = await run(
+        Effect.gen(function* () {
+          yield* TensorBackend.make(name)
+          const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, -2, 3]))
+          return Array.from(yield* Effect.promise(() => g.data()))
+        })
+      )
+      expect(value).toEqual([2, -4, 6])
+    }
+    expect(Gradients.has("BatchMatMul")).toBe(true)
+    expect(tf.getGradient("BatchMatMul")).toBe(Gradients.overrides[0])
+  })
+
+  it("absent optional peers fail with a typed error that names the package to install", async () => {
+    for (const name of ["node", "node-gpu"] as const) {
+      const exit = await runExit(TensorBackend.make(name))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      const failure =
+        error !== undefined && "error" in error
+          ? (error.error as { _tag: string; install?: string; message: string })
+          : undefined
+      const pkg = name === "node" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu"
+      expect(failure?._tag).toBe("BackendUnavailable")
+      expect(failure?.install).toBe(`npm install ${pkg}`)
+      expect(failure?.message).toContain(pkg)
+    }
+  })
+
+  it("webgpu without navigator.gpu is unavailable with the reason (Node has none)", async () => {
+    if (Runtime.current !== "node") return
+    const exit = await runExit(TensorBackend.make("webgpu"))
+    expect(
+      String(Exit.isFailure(exit) ? exit.cause.reasons[0] && JSON.stringify(exit.cause.reasons[0]) : "")
+    ).toContain("navigator.gpu")
+  })
+
+  it("a present package takes the same path: a fake tfjs-node that registers a backend is loaded and started", async () => {
+    // The loader is swapped for one that "finds" @tensorflow/tfjs-node and registers a cpu-backed backend
+    // under tfjs-node's registry name, exactly what importing the real package does.
+    const imported: Array<string> = []
+    const drivers = makeDrivers(async (specifier) => {
+      imported.push(specifier)
+      if (specifier === "@tensorflow/tfjs-node") {
+        const cpu =
+          tf.findBackend("cpu") ?? (await import("@tensorflow/tfjs-backend-cpu"), tf.findBackend("cpu"))
+        if (tf.findBackendFactory("tensorflow") === null) {
+          tf.registerBackend("tensorflow", () => Object.create(cpu!))
+          for (const config of tf.getKernelsForBackend("cpu"))
+            tf.registerKernel({ ...config, backendName: "tensorflow" })
+        }
+        return {}
+      }
+      throw new Error(`Cannot find package '${specifier}'`)
+    })
+    const result = await run(
+      Effect.gen(function* () {
+        const auto = yield* TensorBackend.autoWith(drivers, { candidates: ["node-gpu", "node", "cpu"] })
+        return { auto, current: tf.getBackend() }
+      })
+    )
+    expect(imported).toEqual(["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"])
+    expect(result.auto.name).toBe("node")
+    expect(result.current).toBe("tensorflow")
+    expect(result.auto.skipped).toEqual([
+      { backend: "node-gpu", reason: "package @tensorflow/tfjs-node-gpu is not installed" }
+    ])
+  })
+
+  it("auto picks the fastest backend that starts and reports what it skipped", async () => {
+    const chosen = await run(TensorBackend.autoWith(makeDrivers(dynamicImport), {}))
+    if (Runtime.current === "node") {
+      expect(chosen.name).toBe("wasm")
+      expect(chosen.skipped.map((s) => s.backend)).toEqual(["node-gpu", "node"])
+    }
+    if (Runtime.current === "bun") expect(chosen.name).toBe("wasm")
+    expect(["webgpu", "wasm", "cpu"]).toContain(chosen.name)
+  })
+
+  it("auto fails with every attempt listed when nothing starts", async () => {
+    const exit = await runExit(
+      TensorBackend.autoWith(
+        makeDrivers(() => Promise.reject(new Error("Cannot find module 'x'"))),
+        { candidates: ["node"] }
+      )
+    )
+    expect(Exit.isFailure(exit)).toBe(true)
+  })
+
+  it("layerFromName rejects unknown names with the list of known ones", async () => {
+    const current = Effect.gen(function* () {
+      return yield* TensorBackend.TensorBackend
+    })
+    const error = await Effect.runPromise(
+      Effect.flip(Effect.provide(current, TensorBackend.layerFromName("tpu")))
+    )
+    expect(error._tag).toBe("UnknownBackend")
+    expect(error.message).toBe(
+      'Unknown backend "tpu"; expected one of: cpu, wasm, webgpu, node, node-gpu, auto'
+    )
+    const ok = await Effect.runPromise(Effect.provide(current, TensorBackend.layerFromName("cpu")))
+    expect(ok.name).toBe("cpu")
+  })
+})
+
+describe("Tensors", () => {
+  it("scoped tensors are disposed when the scope closes, also on failure", async () => {
+    await tf.setBackend("cpu")
+    const before = Tensors.count()
+    await run(Tensors.scoped(() => [tf.ones([2]), tf.zeros([3])]))
+    expect(Tensors.count()).toBe(before)
+    await runExit(
+      Effect.flatMap(
+        Tensors.scoped(() => tf.ones([2])),
+        () => Effect.fail("boom")
+      )
+    )
+    expect(Tensors.count()).toBe(before)
+  })
+  it("measureLeaks counts tensors left alive", async () => {
+    const { leaked, value } = await Effect.runPromise(Tensors.measureLeaks(Effect.sync(() => tf.ones([1]))))
+    expect(leaked).toBe(1)
+    value.dispose()
+  })
+})

@@ -1,0 +1,135 @@
+/**
+ * AdamW with decoupled weight decay, as pure `init` / `update` functions over named variables.
+ *
+ * The update follows `torch.optim.AdamW` step for step (decay, moments, bias corrections, ε added after the
+ * bias-corrected square root), so runs can be compared with PyTorch.
+ *
+ * @since 0.1.0
+ */
+import * as tf from "@tensorflow/tfjs-core"
+
+/**
+ * AdamW hyper-parameters (PyTorch defaults except `weightDecay`, which Hugging Face sets to 0.01).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdamWConfig {
+  readonly beta1: number
+  readonly beta2: number
+  readonly epsilon: number
+  readonly weightDecay: number
+  /** Which parameters get weight decay; default: all but biases and LayerNorm weights. */
+  readonly decays?: ((name: string) => boolean) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults: AdamWConfig = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 }
+
+/**
+ * The Hugging Face convention: no decay on biases and LayerNorm weights.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const decaysByDefault = (name: string): boolean =>
+  !(name.endsWith("bias") || name.includes("LayerNorm.weight"))
+
+/**
+ * The optimizer state: the step count and the first and second moments of every parameter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdamWState {
+  readonly step: number
+  readonly firstMoment: ReadonlyMap<string, tf.Variable>
+  readonly secondMoment: ReadonlyMap<string, tf.Variable>
+}
+
+/**
+ * Zero moments for the given parameters.
+ *
+ * @example
+ * ```ts
+ * import { Optimizer } from "@addrop/trainer"
+ * let state = Optimizer.init(model.parameters)
+ * state = Optimizer.update(state, grads, model.parameters, 2e-5, Optimizer.defaults)
+ * ```
+ * @since 0.1.0
+ * @category constructors
+ */
+export const init = (parameters: ReadonlyMap<string, tf.Variable>): AdamWState => ({
+  step: 0,
+  firstMoment: new Map([...parameters].map(([name, p]) => [name, tf.variable(tf.zerosLike(p), false)])),
+  secondMoment: new Map([...parameters].map(([name, p]) => [name, tf.variable(tf.zerosLike(p), false)]))
+})
+
+/**
+ * Restores a state from saved moments (a resumed run).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const restore = (
+  step: number,
+  firstMoment: ReadonlyMap<string, tf.Tensor>,
+  secondMoment: ReadonlyMap<string, tf.Tensor>
+): AdamWState => ({
+  step,
+  firstMoment: new Map([...firstMoment].map(([name, t]) => [name, tf.variable(t, false)])),
+  secondMoment: new Map([...secondMoment].map(([name, t]) => [name, tf.variable(t, false)]))
+})
+
+/**
+ * One AdamW step: updates `parameters` in place from `grads` (parameters without a gradient are left
+ * untouched) and returns the next state. The moments are updated in place too.
+ *
+ * @since 0.1.0
+ * @category updates
+ */
+export const update = (
+  state: AdamWState,
+  grads: Readonly<Record<string, tf.Tensor>>,
+  parameters: ReadonlyMap<string, tf.Variable>,
+  learningRate: number,
+  config: AdamWConfig = defaults
+): AdamWState => {
+  const step = state.step + 1
+  const correction1 = 1 - config.beta1 ** step
+  const correction2Sqrt = Math.sqrt(1 - config.beta2 ** step)
+  const decays = config.decays ?? decaysByDefault
+  tf.tidy(() => {
+    for (const [name, grad] of Object.entries(grads)) {
+      const param = parameters.get(name)
+      const m = state.firstMoment.get(name)
+      const v = state.secondMoment.get(name)
+      if (param === undefined || m === undefined || v === undefined)
+        throw new RangeError(`no parameter named ${name}`)
+      const decayed =
+        decays(name) && config.weightDecay !== 0
+          ? tf.mul(param, 1 - learningRate * config.weightDecay)
+          : param
+      const nextM = tf.add(tf.mul(m, config.beta1), tf.mul(grad, 1 - config.beta1))
+      const nextV = tf.add(tf.mul(v, config.beta2), tf.mul(tf.square(grad), 1 - config.beta2))
+      const denominator = tf.add(tf.div(tf.sqrt(nextV), correction2Sqrt), config.epsilon)
+      param.assign(tf.sub(decayed, tf.mul(tf.div(nextM, denominator), learningRate / correction1)))
+      m.assign(nextM)
+      v.assign(nextV)
+    }
+  })
+  return { ...state, step }
+}
+
+/**
+ * Frees the moments.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export const dispose = (state: AdamWState): void => {
+  tf.dispose([...state.firstMoment.values(), ...state.secondMoment.values()])
+}

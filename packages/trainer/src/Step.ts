@@ -1,0 +1,211 @@
+/**
+ * One training step, plain or AD-Drop, as an Effect over a model, a batch and the optimizer state.
+ *
+ * An AD-Drop step (Yang et al., 2022):
+ * 1. a first forward pass and a backward pass to the attention maps give the attribution of the chosen
+ *    layers (all from one backward pass; see `@addrop/attribution`);
+ * 2. per attention row, the top-p fraction of real keys is the candidate region and each candidate is
+ *    dropped with probability q (`@addrop/mask`), as a −1e9 bias on that layer's scores;
+ * 3. a second forward pass with those biases gives the loss that is trained on.
+ * Every random draw (dropout, masks, random regions) comes from a key derived from the run seed and the
+ * global step, so a step is reproducible and a resumed run redraws exactly what the original drew.
+ *
+ * @since 0.1.0
+ */
+import { Intervention } from "@addrop/attention"
+import { type InvalidAttributionRequest, Method } from "@addrop/attribution"
+import { Mask, Sampler } from "@addrop/mask"
+import type { Model } from "@addrop/models"
+import { Loss } from "@addrop/models"
+import { Key } from "@addrop/random"
+import type { Phase } from "@addrop/schedule"
+import * as tf from "@tensorflow/tfjs-core"
+import { Effect } from "effect"
+import * as Gradients from "./Gradients.js"
+import * as Optimizer from "./Optimizer.js"
+
+/**
+ * AD-Drop's settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdDropConfig {
+  /** Attribution method (`ga` in the paper). */
+  readonly method: Method.Method
+  /** 0-based layers whose attention is masked. */
+  readonly layers: ReadonlyArray<number>
+  /** Candidate fraction p, drop probability q and region strategy. */
+  readonly mask: { readonly p: number; readonly q: number; readonly strategy: "high" | "low" | "random" }
+  /**
+   * The attribution pass runs in training mode with the same dropout masks as the second pass (`train`,
+   * default: the attribution describes the very network that is then trained, as in the official code,
+   * which computes it under `model.train()`), or without dropout (`eval`).
+   */
+  readonly attributionMode: "train" | "eval"
+}
+
+/**
+ * The keys of one global step.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const stepKeys = (root: Key.Key, step: number) => ({
+  dropout: Key.foldAll(root, [Key.Purpose.dropout, step]),
+  mask: Key.foldAll(root, [Key.Purpose.mask, step]),
+  region: Key.foldAll(root, [Key.Purpose.region, step])
+})
+
+/**
+ * The labels of a batch as a tensor: class ids `[B]` (int32), regression targets `[B]` (float32) or token
+ * labels `[B,L]` (int32, −100 where ignored).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Labels = tf.Tensor1D | tf.Tensor2D
+
+/**
+ * AD-Drop's second-pass interventions for a batch: the attribution of `config.layers`, masks sampled from
+ * it, and the score biases that apply them. Also returns the attribution pass's logits.
+ *
+ * @since 0.1.0
+ * @category steps
+ */
+export const adDropInterventions = (
+  model: Model.Model,
+  batch: Model.Batch,
+  labels: Labels,
+  config: AdDropConfig,
+  keys: ReturnType<typeof stepKeys>
+): Effect.Effect<
+  { readonly interventions: Intervention.Interventions; readonly dropped: ReadonlyMap<number, tf.Tensor4D> },
+  InvalidAttributionRequest
+> =>
+  Effect.gen(function* () {
+    const { maps, logits } = yield* Method.attribute(model, batch, {
+      method: config.method,
+      layers: config.layers,
+      labels: model.task === "token-classification" ? undefined : (labels as tf.Tensor1D),
+      tokenMask: batch.attentionMask,
+      key: keys.region,
+      dropoutKey: config.attributionMode === "train" ? keys.dropout : undefined
+    })
+    logits.dispose()
+    const dropped = new Map<number, tf.Tensor4D>()
+    for (const [layer, attribution] of maps) {
+      dropped.set(
+        layer,
+        Sampler.sample(attribution, batch.attentionMask, config.mask, Key.fold(keys.mask, layer))
+      )
+      attribution.dispose()
+    }
+    const interventions = Intervention.scoreBiases(
+      new Map([...dropped].map(([layer, d]) => [layer, Mask.toScoreBias(d)]))
+    )
+    return { interventions, dropped }
+  })
+
+/**
+ * Settings of one optimizer step.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepOptions {
+  readonly phase: Phase.Phase
+  readonly learningRate: number
+  readonly maxGradNorm: number
+  readonly adamw: Optimizer.AdamWConfig
+  readonly adDrop: AdDropConfig
+  readonly root: Key.Key
+  /** Global 0-based step, which keys the step's random draws. */
+  readonly step: number
+}
+
+/**
+ * What one step reports: the trained loss and the gradient norm before clipping (read back from the device).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepResult {
+  readonly state: Optimizer.AdamWState
+  readonly loss: number
+  readonly gradNorm: number
+}
+
+/**
+ * One optimizer step: a plain fine-tuning step (`phase: "ft"`) or an AD-Drop step (`phase: "addrop"`).
+ * Does not apply the update when the loss or the gradient norm is not finite; the caller decides what to do.
+ *
+ * @example
+ * ```ts
+ * import { Step, Optimizer } from "@addrop/trainer"
+ * const { state, loss } = yield* Step.train(model, optimizerState, batch, labels, options)
+ * ```
+ * @since 0.1.0
+ * @category steps
+ */
+export const train = (
+  model: Model.Model,
+  state: Optimizer.AdamWState,
+  batch: Model.Batch,
+  labels: Labels,
+  options: StepOptions
+): Effect.Effect<StepResult, InvalidAttributionRequest> =>
+  Effect.gen(function* () {
+    const keys = stepKeys(options.root, options.step)
+    const masks =
+      options.phase === "addrop"
+        ? yield* adDropInterventions(model, batch, labels, options.adDrop, keys)
+        : undefined
+    const { value, grads } = tf.variableGrads(
+      () =>
+        Loss.loss(
+          model.task,
+          model.forward(batch, {
+            training: true,
+            dropoutKey: keys.dropout,
+            interventions: masks?.interventions
+          }).logits,
+          labels
+        ),
+      model.trainableVariables
+    )
+    tf.dispose([
+      ...(masks?.dropped.values() ?? []),
+      ...[...(masks?.interventions.values() ?? [])].map((i) => i.scoreBias!)
+    ])
+    const clipped = Gradients.clipByGlobalNorm(grads, options.maxGradNorm)
+    const [loss, gradNorm] = yield* Effect.promise(async () => [
+      (await value.data())[0]!,
+      (await clipped.norm.data())[0]!
+    ])
+    value.dispose()
+    clipped.norm.dispose()
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      tf.dispose(Object.values(clipped.grads))
+      return { state, loss, gradNorm }
+    }
+    const next = Optimizer.update(
+      state,
+      byName(model, clipped.grads),
+      model.parameters,
+      options.learningRate,
+      options.adamw
+    )
+    tf.dispose(Object.values(clipped.grads))
+    return { state: next, loss, gradNorm }
+  })
+
+/** variableGrads keys gradients by tfjs variable name; the optimizer works with HF parameter names. */
+const byName = (model: Model.Model, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> => {
+  const out: Record<string, tf.Tensor> = {}
+  for (const [name, variable] of model.parameters) {
+    const g = grads[variable.name]
+    if (g !== undefined) out[name] = g
+  }
+  return out
+}
