@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Packs every public package with `npm pack`, installs the tarballs into a scratch project (as a user would
+// install them from npm), and imports them under Node, Bun and Deno with a small end-to-end check.
+import { execFileSync } from "node:child_process"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
+
+const root = resolve(import.meta.dirname, "..")
+const work = join(root, ".pack-smoke")
+const tarballs = join(work, "tarballs")
+const project = join(work, "project")
+const bin = (name) => join(root, "node_modules", ".bin", name)
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
+
+rmSync(work, { recursive: true, force: true })
+mkdirSync(tarballs, { recursive: true })
+mkdirSync(project, { recursive: true })
+
+const rootLock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"))
+const locked = (name) => rootLock.packages[`node_modules/${name}`]?.version
+
+const packages = readdirSync(join(root, "packages"))
+  .map((dir) => ({ dir: join(root, "packages", dir), manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) }))
+  .filter((p) => p.manifest.private !== true)
+
+const dependencies = {}
+for (const { dir, manifest } of packages) {
+  const file = run("npm", ["pack", "--silent", "--pack-destination", tarballs], dir).trim().split("\n").at(-1)
+  dependencies[manifest.name] = `file:${join(tarballs, file)}`
+}
+// The peers a user installs next to our packages, at the versions the monorepo is tested with.
+for (const peer of ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "effect"]) {
+  dependencies[peer] = locked(peer)
+}
+writeFileSync(join(project, "package.json"), JSON.stringify({ name: "addrop-pack-smoke", private: true, type: "module", dependencies }, null, 2))
+run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], project)
+
+writeFileSync(
+  join(project, "smoke.mjs"),
+  `import * as tf from "@tensorflow/tfjs-core"
+import { Effect } from "effect"
+import { TensorBackend } from "@addrop/backends"
+import { Attribution, Target } from "@addrop/attribution"
+import { Mask, Sampler } from "@addrop/mask"
+import { Model, Presets } from "@addrop/models"
+import { Key } from "@addrop/random"
+import { Schedule } from "@addrop/schedule"
+import * as all from "./imports.mjs"
+
+const program = Effect.gen(function* () {
+  const backend = yield* TensorBackend.TensorBackend
+  const model = Presets.build("tiny", { task: "classification", numLabels: 2, key: Key.make(0), vocabSize: 64 })
+  const batch = { inputIds: tf.tensor2d([[2, 5, 9, 3]], [1, 4], "int32"), attentionMask: tf.tensor2d([[1, 1, 1, 0]], [1, 4], "int32") }
+  const { maps, logits } = Attribution.gradient({
+    forward: (interventions) => model.forward(batch, { training: false, interventions }).logits,
+    layers: [0, 1],
+    shape: model.attentionShape(batch),
+    target: Target.pseudoLabel
+  })
+  const dropped = Sampler.sample(maps.get(0), batch.attentionMask, { p: 0.5, q: 1, strategy: "high" }, Key.make(1))
+  const count = (yield* Effect.promise(() => tf.sum(dropped).data()))[0]
+  return { backend: backend.name, modules: Object.keys(all).length, dropped: count, phase: Schedule.crossTuning()({ epoch: 1, step: 0, stepInEpoch: 0 }) }
+})
+const result = await Effect.runPromise(Effect.provide(program, TensorBackend.layerWasm()))
+console.log(JSON.stringify(result))
+if (result.dropped !== 4 || result.phase !== "addrop" || result.backend !== "wasm") process.exit(1)
+`
+)
+writeFileSync(join(project, "imports.mjs"), Object.keys(dependencies).filter((n) => n.startsWith("@addrop/")).map((n, i) => `export * as m${i} from "${n}"`).join("\n") + "\n")
+
+const runtimes = [
+  ["node", [process.execPath, ["smoke.mjs"]]],
+  ["bun", [bin("bun"), ["smoke.mjs"]]],
+  ["deno", [bin("deno"), ["run", "-A", "smoke.mjs"]]]
+]
+for (const [name, [command, args]] of runtimes) {
+  const out = run(command, args, project).trim().split("\n").at(-1)
+  console.log(`${name}: ${out}`)
+}
+console.log(`pack smoke: ${packages.length} packages packed, installed and imported under ${runtimes.length} runtimes`)
