@@ -11,3 +11,4 @@ export {
   splitHeads
 } from "./Attention.js"
 export * as Intervention from "./Intervention.js"
+export type { Interventions } from "./Intervention.js"

@@ -50,7 +50,8 @@ export class NoBackendAvailable extends Data.TaggedError("NoBackendAvailable")<{
   readonly attempts: ReadonlyArray<{ readonly backend: BackendName; readonly reason: string }>
 }> {
   override get message(): string {
-    return `No tensor backend could be started: ${this.attempts.map((a) => `${a.backend} (${a.reason})`).join("; ")}`
+    // Bun reads `message` while constructing, before the fields are set.
+    return `No tensor backend could be started: ${(this.attempts ?? []).map((a) => `${a.backend} (${a.reason})`).join("; ")}`
   }
 }
 

@@ -258,7 +258,13 @@ export const layerAuto = (options: AutoOptions = {}) =>
  * @since 0.1.0
  * @category layers
  */
-export const layerFromName = (name: string, options: BackendOptions = {}) =>
+export const layerFromName = (
+  name: string,
+  options: BackendOptions = {}
+): Layer.Layer<
+  TensorBackend,
+  BackendUnavailable | BackendInitFailed | NoBackendAvailable | UnknownBackend
+> =>
   name === "auto"
     ? layerAuto(options)
     : BackendName.is(name)

@@ -18,6 +18,7 @@ import {
   SafetensorsError,
   WeightsNotFound
 } from "./CheckpointError.js"
+import { temporaryPath } from "./AtomicFile.js"
 import { isObject, parseJson } from "./internal/json.js"
 import * as Safetensors from "./Safetensors.js"
 
@@ -475,8 +476,6 @@ interface Pending {
   readonly produce: () => Uint8Array
 }
 
-const tempToken = (): string => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`
-
 const planShards = (
   entries: ReadonlyArray<readonly [string, Safetensors.TensorInput, number]>,
   maxShardBytes: number
@@ -620,7 +619,6 @@ export const writeModelFolder = (
     const removeTemps = Effect.suspend(() =>
       Effect.forEach([...temps], ([temp]) => Effect.ignore(fs.remove(temp)), { discard: true })
     )
-    const token = tempToken()
     const writeAll = Effect.forEach(
       pending,
       (file) =>
@@ -632,7 +630,7 @@ export const writeModelFolder = (
                 ? error
                 : new InvalidTensorInput({ detail: error instanceof Error ? error.message : String(error) })
           })
-          const temp = join(dir, `.${file.name}.${token}.tmp`)
+          const temp = temporaryPath(join(dir, file.name))
           temps.push([temp, join(dir, file.name)])
           yield* fs
             .writeFile(temp, bytes)

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * from "./AtomicFile.js"
 export * from "./CheckpointError.js"
 export * as Dtype from "./Dtype.js"
 export * from "./ModelFolder.js"

@@ -5,7 +5,17 @@
  * and the cpu backend (gradients, cross-backend agreement). Tolerances are stated per check; the webgpu
  * backend computes erf and exp with shader approximations, hence its looser forward tolerance.
  */
-import { embeddingLookup, gelu, layerNorm, maskedFill, matMul } from "@addrop/ops"
+import {
+  crossEntropy,
+  dropout,
+  embeddingLookup,
+  gelu,
+  layerNorm,
+  maskedFill,
+  matMul,
+  meanSquaredError,
+  tokenCrossEntropy
+} from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
 import { describe, expect, it } from "vitest"
 import {
@@ -163,7 +173,7 @@ describeBackends("softmax", backends, ({ backend }) => {
   })
 })
 
-describeBackends("layer norm", backends, ({ backend }) => {
+describeBackends("layer norm", backends, () => {
   const gamma = () => tf.tensor1d(seededValues(8, 11, 1).map((v) => 1 + v / 2))
   const beta = () => tf.tensor1d(seededValues(8, 12, 0.5))
   it("forward matches float64", async () => {
@@ -277,6 +287,62 @@ describeBackends("where / masked fill", backends, ({ backend }) => {
       [2, 3],
       15
     )
+  })
+})
+
+describeBackends("losses", backends, ({ backend }) => {
+  const logits = () => input([3, 4], 20, 2)
+  const labels = () => tf.tensor1d([2, 0, 3], "int32")
+  it("cross-entropy matches float64 and its gradient finite differences and cpu", async () => {
+    const l = logits()
+    const values = await l.data()
+    let expected = 0
+    ;[2, 0, 3].forEach((y, r) => {
+      const row = Array.from(values.slice(r * 4, r * 4 + 4))
+      const max = Math.max(...row)
+      const logSum = Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0)) + max
+      expected += (logSum - row[y]!) / 3
+    })
+    await expectAllClose(crossEntropy(l as tf.Tensor2D, labels()), [expected], forward(backend))
+    await checkGradient(
+      () => {
+        const y = labels()
+        return (x) => crossEntropy(x as tf.Tensor2D, y)
+      },
+      [3, 4],
+      20
+    )
+  })
+  it("token cross-entropy averages over labelled tokens only", async () => {
+    const l = tf.reshape(logits(), [1, 3, 4]) as tf.Tensor3D
+    const withIgnored = tokenCrossEntropy(l, tf.tensor2d([[2, -100, 3]], [1, 3], "int32"))
+    const flat = tf.reshape(l, [3, 4]) as tf.Tensor2D
+    const expected = crossEntropy(
+      tf.gather(flat, tf.tensor1d([0, 2], "int32")) as tf.Tensor2D,
+      tf.tensor1d([2, 3], "int32")
+    )
+    await expectAllClose(withIgnored, expected, forward(backend))
+    const none = tokenCrossEntropy(l, tf.fill([1, 3], -100, "int32") as tf.Tensor2D)
+    expect((await none.data())[0]! + 0).toBe(0)
+  })
+  it("mean squared error", async () => {
+    const mse = meanSquaredError(tf.tensor2d([[1], [2], [4]]), tf.tensor1d([1.5, 2, 3]))
+    await expectAllClose(mse, [(0.25 + 0 + 1) / 3], forward(backend))
+  })
+})
+
+describeBackends("seeded dropout", backends, () => {
+  it("keeps about 1 − rate, scales kept values by 1/(1 − rate), and is reproducible per seed", async () => {
+    const x = tf.ones([64, 64])
+    const a = await dropout(x, 0.25, 11).data()
+    const b = await dropout(x, 0.25, 11).data()
+    const c = await dropout(x, 0.25, 12).data()
+    expect(Array.from(a)).toEqual(Array.from(b))
+    expect(Array.from(a)).not.toEqual(Array.from(c))
+    const kept = Array.from(a).filter((v) => v !== 0)
+    for (const v of kept) expect(v).toBeCloseTo(1 / 0.75, 6)
+    expect(Math.abs(kept.length / a.length - 0.75)).toBeLessThan(0.03)
+    expect(dropout(x, 0, 11)).toBe(x)
   })
 })
 

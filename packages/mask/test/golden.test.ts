@@ -15,7 +15,11 @@ describeBackends("masks vs PyTorch (given the same attribution and uniform draws
     const keyMask = tf.tensor2d(golden.inputs.attention_mask.flat(), [shape[0], shape[3]], "int32")
     const uniforms = tf.tensor4d(tensorValues(c.uniforms), shape)
     const options = { p: c.p, q: c.q, strategy: c.strategy }
-    const region = Mask.candidates(options.strategy === "low" ? tf.neg(attribution) : attribution, keyMask, c.p)
+    const region = Mask.candidates(
+      options.strategy === "low" ? tf.neg(attribution) : attribution,
+      keyMask,
+      c.p
+    )
     expect(Array.from(await region.data())).toEqual(c.candidates.data)
     const dropped = Mask.sample(attribution, keyMask, options, { drop: uniforms })
     expect(Array.from(await dropped.data())).toEqual(c.dropped.data)

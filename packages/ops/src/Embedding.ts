@@ -26,9 +26,10 @@ import * as tf from "@tensorflow/tfjs-core"
 export const embeddingLookup = (table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor => {
   if (ids.dtype !== "int32") throw new TypeError(`embeddingLookup needs int32 ids, got ${ids.dtype}`)
   const [vocab, width] = table.shape
-  const lookup = tf.customGrad((t: tf.Tensor) => {
+  const lookup = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const t = inputs[0] as tf.Tensor2D
     const flatIds = tf.reshape(ids, [-1])
-    const rows = tf.gather(t as tf.Tensor2D, flatIds)
+    const rows = tf.gather(t, flatIds)
     const value = tf.reshape(rows, [...ids.shape, width])
     return {
       value,

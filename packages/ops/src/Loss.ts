@@ -20,7 +20,7 @@ export const crossEntropy = (logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   tf.tidy(() => {
     const logProbs = tf.logSoftmax(logits)
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(tf.cast(labels, "int32"), logits.shape[1])), 1)
-    return tf.neg(tf.mean(picked))
+    return tf.neg(tf.mean(picked)) as tf.Scalar
   })
 
 /**
@@ -39,7 +39,7 @@ export const tokenCrossEntropy = (logits: tf.Tensor3D, labels: tf.Tensor2D, igno
     const logProbs = tf.logSoftmax(tf.reshape(logits, [batch * length, classes]))
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(safeLabels, classes)), 1)
     const count = tf.maximum(tf.sum(valid), 1)
-    return tf.neg(tf.div(tf.sum(tf.mul(picked, valid)), count))
+    return tf.neg(tf.div(tf.sum(tf.mul(picked, valid)), count)) as tf.Scalar
   })
 
 /**
@@ -49,4 +49,7 @@ export const tokenCrossEntropy = (logits: tf.Tensor3D, labels: tf.Tensor2D, igno
  * @category losses
  */
 export const meanSquaredError = (predictions: tf.Tensor, targets: tf.Tensor1D): tf.Scalar =>
-  tf.tidy(() => tf.mean(tf.squaredDifference(tf.reshape(predictions, [-1]), tf.cast(targets, "float32"))))
+  tf.tidy(
+    () =>
+      tf.mean(tf.squaredDifference(tf.reshape(predictions, [-1]), tf.cast(targets, "float32"))) as tf.Scalar
+  )

@@ -26,10 +26,18 @@ describe("Html.render", () => {
 describe("the report in headless Chromium", () => {
   let browser: Awaited<ReturnType<typeof chromium.launch>>
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set ADDROP_CHROMIUM)`)
+    if (!existsSync(CHROMIUM))
+      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set ADDROP_CHROMIUM)`)
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run"
+      ]
     })
   })
   afterAll(async () => browser?.close())
@@ -53,7 +61,9 @@ describe("the report in headless Chromium", () => {
     expect(await page.locator("#epochs tr.best td").first().textContent()).toBe("3")
     // Heatmap: L×L cells, dropped ones outlined, the tokens as labels.
     expect(await page.locator("#heatmap-0 rect.cell").count()).toBe(49)
-    expect(await page.locator("#heatmap-0 rect.cell.dropped").count()).toBe(data.heatmaps[0]!.dropped!.flat().filter((d) => d === 1).length)
+    expect(await page.locator("#heatmap-0 rect.cell.dropped").count()).toBe(
+      data.heatmaps[0]!.dropped!.flat().filter((d) => d === 1).length
+    )
     expect(await page.locator("#heatmap-0 text.token").allTextContents()).toContain("<film>")
     // Rendered with a real size (layout happened).
     const box = await page.locator("#loss-curve").boundingBox()

@@ -28,8 +28,12 @@ export const sampleReport = (): ReportData => {
         title: "dev #0: “a gripping film & score”",
         tokens,
         layer: 0,
-        values: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => Math.sin(i * 1.3 + j) * (i + 1))),
-        dropped: Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => ((i + j) % 4 === 0 ? 1 : 0)))
+        values: Array.from({ length: n }, (_, i) =>
+          Array.from({ length: n }, (_, j) => Math.sin(i * 1.3 + j) * (i + 1))
+        ),
+        dropped: Array.from({ length: n }, (_, i) =>
+          Array.from({ length: n }, (_, j) => ((i + j) % 4 === 0 ? 1 : 0))
+        )
       }
     ],
     config: { p: 0.3, q: 0.3, note: "</pre><script>alert(1)</script>" }

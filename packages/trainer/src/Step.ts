@@ -114,7 +114,7 @@ export const adDropInterventions = (
  * @category models
  */
 export interface StepOptions {
-  readonly phase: Phase.Phase
+  readonly phase: Phase
   readonly learningRate: number
   readonly maxGradNorm: number
   readonly adamw: Optimizer.AdamWConfig
@@ -179,10 +179,8 @@ export const train = (
       ...[...(masks?.interventions.values() ?? [])].map((i) => i.scoreBias!)
     ])
     const clipped = Gradients.clipByGlobalNorm(grads, options.maxGradNorm)
-    const [loss, gradNorm] = yield* Effect.promise(async () => [
-      (await value.data())[0]!,
-      (await clipped.norm.data())[0]!
-    ])
+    const loss = (yield* Effect.promise(() => value.data()))[0]!
+    const gradNorm = (yield* Effect.promise(() => clipped.norm.data()))[0]!
     value.dispose()
     clipped.norm.dispose()
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {

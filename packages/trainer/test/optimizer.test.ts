@@ -12,7 +12,7 @@ describeBackends("AdamW + global-norm clipping", backends, () => {
        AdamW(lr=0.1, betas=(0.9,0.999), eps=1e-8); each step: clip_grad_norm_([p1,b], 1.0), step()
        with the gradients below → norms 1.3573871850967407, 0.6557438969612122, 7.4833149909973145,
        p1 = [0.340711653, -0.92815125, 1.72944248, 0.0995715931], b = [-0.137228504, -0.123075873] */
-    const parameters = new Map([
+    const parameters = new Map<string, tf.Variable>([
       [
         "dense.weight",
         tf.variable(

@@ -1,3 +1,3 @@
 import { sharedProject } from "../../vitest.shared.ts"
 
-export default sharedProject("@addrop/ops")
+export default sharedProject("@addrop/data")

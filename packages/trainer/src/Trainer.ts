@@ -1,0 +1,342 @@
+/**
+ * The reference AD-Drop training loop: epochs × batches, a cross-tuning schedule choosing a plain or an
+ * AD-Drop step for every step, AdamW with linear warmup and decay, gradient clipping, evaluation after each
+ * epoch, early stopping, the best model saved, atomic resumable checkpoints, and events for observers.
+ *
+ * @since 0.1.0
+ */
+import { type CheckpointIoError, type WriteModelError, writeFileAtomic } from "@addrop/checkpoint"
+import type { InvalidAttributionRequest } from "@addrop/attribution"
+import { type Model, Pretrained } from "@addrop/models"
+import { Key } from "@addrop/random"
+import { type Phase, positionAt, type Schedule } from "@addrop/schedule"
+import { Effect, FileSystem } from "effect"
+import * as Batch from "./Batch.js"
+import type * as Evaluate from "./Evaluate.js"
+import * as LearningRate from "./LearningRate.js"
+import * as Optimizer from "./Optimizer.js"
+import * as RunState from "./RunState.js"
+import * as Step from "./Step.js"
+import { InvalidTrainerConfig, NonFiniteLoss, ResumeFailed } from "./TrainerError.js"
+
+/**
+ * Settings of a run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TrainerConfig {
+  readonly epochs: number
+  /** Peak learning rate. */
+  readonly learningRate: number
+  /** Fraction of all steps spent warming up linearly from 0 (then linear decay to 0). */
+  readonly warmupRatio: number
+  readonly adamw: Optimizer.AdamWConfig
+  readonly maxGradNorm: number
+  /** Which steps are AD-Drop steps. */
+  readonly schedule: Schedule
+  readonly adDrop: Step.AdDropConfig
+  /** Stop after this many evaluations without a new best; undefined: never. */
+  readonly patience?: number | undefined
+  /** Drives every random draw of the run (dropout, masks, random regions). */
+  readonly seed: number
+  /** Also checkpoint every this many steps (checkpoints are always written at the end of an epoch). */
+  readonly checkpointEvery?: number | undefined
+  /** Where checkpoints, the best model and `metrics.jsonl` go; undefined: nothing is written. */
+  readonly outDir?: string | undefined
+  /** Identifies the run's settings; resuming with a different fingerprint is refused. */
+  readonly fingerprint: string
+}
+
+/**
+ * The training data: a fixed number of batches per epoch, whose order may depend only on the epoch (so a
+ * resumed run sees the same batches).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TrainData {
+  readonly stepsPerEpoch: number
+  readonly batches: (epoch: number) => Iterable<Batch.EncodedBatch>
+}
+
+/**
+ * What a run reports as it goes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TrainerEvent =
+  | {
+      readonly type: "run-started"
+      readonly epochs: number
+      readonly stepsPerEpoch: number
+      readonly totalSteps: number
+      readonly resumedAt: number | undefined
+    }
+  | (RunState.StepRecord & {
+      readonly type: "step"
+      readonly stepInEpoch: number
+      readonly stepsPerEpoch: number
+      readonly seconds: number
+    })
+  | (RunState.EpochRecord & { readonly type: "epoch"; readonly isBest: boolean })
+  | { readonly type: "checkpoint"; readonly path: string; readonly step: number }
+  | { readonly type: "best-saved"; readonly path: string; readonly epoch: number }
+  | { readonly type: "early-stop"; readonly epoch: number; readonly best: RunState.EpochRecord | undefined }
+  | {
+      readonly type: "run-completed"
+      readonly best: RunState.EpochRecord | undefined
+      readonly steps: number
+      readonly seconds: number
+    }
+
+/**
+ * Observers of a run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Hooks<R = never> {
+  readonly onEvent?: ((event: TrainerEvent) => Effect.Effect<void, never, R>) | undefined
+  /** Files written next to the best model (tokenizer files, for example). */
+  readonly bestExtraFiles?: Readonly<Record<string, Uint8Array | string>> | undefined
+}
+
+/**
+ * The outcome of a run. `model` holds the final weights (the best ones are in `outDir/best`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunResult {
+  readonly state: RunState.TrainerState
+  readonly best: RunState.EpochRecord | undefined
+  readonly stoppedEarly: boolean
+  readonly optimizer: Optimizer.AdamWState
+}
+
+/**
+ * Where to start: a fresh run, or the optimizer and state of a restored checkpoint (see `RunState.load`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Start {
+  readonly optimizer: Optimizer.AdamWState
+  readonly state: RunState.TrainerState
+}
+
+const validate = (config: TrainerConfig, data: TrainData) => {
+  const bad = (field: string, value: unknown, reason: string) =>
+    Effect.fail(new InvalidTrainerConfig({ field, value, reason }))
+  if (!Number.isInteger(config.epochs) || config.epochs < 1)
+    return bad("epochs", config.epochs, "must be a positive integer")
+  if (!Number.isInteger(data.stepsPerEpoch) || data.stepsPerEpoch < 1) {
+    return bad("stepsPerEpoch", data.stepsPerEpoch, "the training data yields no batch")
+  }
+  if (!(config.learningRate > 0 && Number.isFinite(config.learningRate)))
+    return bad("learningRate", config.learningRate, "must be a positive number")
+  if (!(config.warmupRatio >= 0 && config.warmupRatio < 1))
+    return bad("warmupRatio", config.warmupRatio, "must be in [0, 1)")
+  if (!(config.maxGradNorm > 0)) return bad("maxGradNorm", config.maxGradNorm, "must be positive")
+  if (config.patience !== undefined && !(Number.isInteger(config.patience) && config.patience >= 1)) {
+    return bad("patience", config.patience, "must be a positive integer")
+  }
+  if (
+    config.checkpointEvery !== undefined &&
+    !(Number.isInteger(config.checkpointEvery) && config.checkpointEvery >= 1)
+  ) {
+    return bad("checkpointEvery", config.checkpointEvery, "must be a positive integer")
+  }
+  return Effect.void
+}
+
+const mean = (values: ReadonlyArray<number>) =>
+  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length
+
+const majority = (phases: ReadonlyArray<Phase>): Phase =>
+  phases.filter((p) => p === "addrop").length * 2 > phases.length ? "addrop" : "ft"
+
+/**
+ * Trains `model` on `data`, evaluating with `evaluate` after every epoch.
+ *
+ * @example
+ * ```ts
+ * import { Trainer } from "@addrop/trainer"
+ * const result = yield* Trainer.run({ model, data, evaluate, config, hooks: { onEvent: (e) => Effect.log(e.type) } })
+ * ```
+ * @since 0.1.0
+ * @category running
+ */
+export const run = <EE, RE, RH = never>(args: {
+  readonly model: Model.Model
+  readonly data: TrainData
+  readonly evaluate: Evaluate.Evaluator<EE, RE>
+  readonly config: TrainerConfig
+  readonly start?: Start | undefined
+  readonly hooks?: Hooks<RH> | undefined
+}): Effect.Effect<
+  RunResult,
+  | InvalidTrainerConfig
+  | ResumeFailed
+  | NonFiniteLoss
+  | InvalidAttributionRequest
+  | CheckpointIoError
+  | WriteModelError
+  | EE,
+  FileSystem.FileSystem | RE | RH
+> =>
+  Effect.gen(function* () {
+    const { model, data, config } = args
+    yield* validate(config, data)
+    const emit = (event: TrainerEvent) => args.hooks?.onEvent?.(event) ?? Effect.void
+    const fs = yield* FileSystem.FileSystem
+    const outDir = config.outDir
+    const metricsPath = outDir === undefined ? undefined : `${outDir}/metrics.jsonl`
+    const log = (record: object) =>
+      metricsPath === undefined
+        ? Effect.void
+        : Effect.ignore(fs.writeFileString(metricsPath, `${JSON.stringify(record)}\n`, { flag: "a" }))
+
+    let state = args.start?.state ?? RunState.initial(config.fingerprint)
+    if (state.fingerprint !== config.fingerprint) {
+      return yield* new ResumeFailed({
+        dir: outDir ?? "(memory)",
+        reason: `the checkpoint was made with other settings:\n  saved:   ${state.fingerprint}\n  current: ${config.fingerprint}`
+      })
+    }
+    let optimizer = args.start?.optimizer ?? Optimizer.init(model.parameters)
+    if (outDir !== undefined) {
+      yield* fs.makeDirectory(outDir, { recursive: true }).pipe(Effect.ignore)
+      // A resumed run continues the log from the checkpoint, dropping lines written after it.
+      yield* writeFileAtomic(metricsPath!, RunState.historyLines(state))
+    }
+
+    const root = Key.make(config.seed)
+    const totalSteps = config.epochs * data.stepsPerEpoch
+    const learningRate = LearningRate.linearWarmupDecay({
+      peak: config.learningRate,
+      warmupSteps: Math.round(config.warmupRatio * totalSteps),
+      totalSteps
+    })
+    const started = Date.now()
+    yield* emit({
+      type: "run-started",
+      epochs: config.epochs,
+      stepsPerEpoch: data.stepsPerEpoch,
+      totalSteps,
+      resumedAt: args.start === undefined ? undefined : state.nextStep
+    })
+
+    const checkpoint = Effect.fnUntraced(function* () {
+      if (outDir === undefined) return
+      const path = yield* RunState.save(outDir, model, optimizer, state)
+      yield* emit({ type: "checkpoint", path, step: state.nextStep })
+    })
+    const exhausted = () => config.patience !== undefined && state.evalsWithoutImprovement >= config.patience
+    let stoppedEarly = exhausted()
+
+    while (!stoppedEarly && state.epoch < config.epochs) {
+      const epoch = state.epoch
+      const epochStarted = Date.now()
+      let stepInEpoch = 0
+      for (const encoded of data.batches(epoch)) {
+        if (stepInEpoch >= data.stepsPerEpoch) break
+        if (stepInEpoch < state.stepInEpoch) {
+          stepInEpoch++
+          continue
+        }
+        const step = state.nextStep
+        const phase = config.schedule(positionAt(epoch, stepInEpoch, data.stepsPerEpoch))
+        const rate = learningRate(step)
+        const stepStarted = Date.now()
+        const batch = Batch.toTensors(encoded, model.task)
+        const result = yield* Step.train(model, optimizer, batch.inputs, batch.labels, {
+          phase,
+          learningRate: rate,
+          maxGradNorm: config.maxGradNorm,
+          adamw: config.adamw,
+          adDrop: config.adDrop,
+          root,
+          step
+        }).pipe(Effect.ensuring(Effect.sync(() => Batch.dispose(batch))))
+        if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+          return yield* new NonFiniteLoss({ step, epoch, loss: result.loss, gradNorm: result.gradNorm })
+        }
+        optimizer = result.state
+        const record: RunState.StepRecord = {
+          step,
+          epoch,
+          phase,
+          loss: result.loss,
+          gradNorm: result.gradNorm,
+          learningRate: rate
+        }
+        stepInEpoch++
+        state = {
+          ...state,
+          nextStep: step + 1,
+          stepInEpoch,
+          optimizerStep: optimizer.step,
+          steps: [...state.steps, record]
+        }
+        yield* log({ type: "step", ...record })
+        yield* emit({
+          type: "step",
+          ...record,
+          stepInEpoch: stepInEpoch - 1,
+          stepsPerEpoch: data.stepsPerEpoch,
+          seconds: (Date.now() - stepStarted) / 1000
+        })
+        if (
+          config.checkpointEvery !== undefined &&
+          (step + 1) % config.checkpointEvery === 0 &&
+          stepInEpoch < data.stepsPerEpoch
+        ) {
+          yield* checkpoint()
+        }
+      }
+
+      const scores = yield* args.evaluate(model)
+      const epochSteps = state.steps.filter((s) => s.epoch === epoch)
+      const record: RunState.EpochRecord = {
+        epoch,
+        phase: majority(epochSteps.map((s) => s.phase)),
+        trainLoss: mean(epochSteps.map((s) => s.loss)),
+        metrics: scores.metrics,
+        main: scores.main,
+        seconds: (Date.now() - epochStarted) / 1000
+      }
+      // NaN (e.g. a correlation of constant predictions) never counts as an improvement.
+      const isBest = state.best === undefined ? !Number.isNaN(record.main) : record.main > state.best.main
+      state = {
+        ...state,
+        epoch: epoch + 1,
+        stepInEpoch: 0,
+        epochs: [...state.epochs, record],
+        best: isBest ? record : state.best,
+        evalsWithoutImprovement: isBest ? 0 : state.evalsWithoutImprovement + 1
+      }
+      if (isBest && outDir !== undefined) {
+        const path = `${outDir}/best`
+        yield* Pretrained.save(model, path, {
+          ...args.hooks?.bestExtraFiles,
+          "eval_results.json": `${JSON.stringify({ epoch: epoch + 1, ...record.metrics, main: record.main }, null, 2)}\n`
+        })
+        yield* emit({ type: "best-saved", path, epoch })
+      }
+      yield* log({ type: "epoch", ...record })
+      yield* emit({ type: "epoch", ...record, isBest })
+      yield* checkpoint()
+      stoppedEarly = exhausted() && state.epoch < config.epochs
+      if (stoppedEarly) yield* emit({ type: "early-stop", epoch, best: state.best })
+    }
+    yield* emit({
+      type: "run-completed",
+      best: state.best,
+      steps: state.nextStep,
+      seconds: (Date.now() - started) / 1000
+    })
+    return { state, best: state.best, stoppedEarly, optimizer }
+  })
