@@ -246,6 +246,14 @@ describeBackends("embedding lookup", backends, ({ backend }) => {
     const expected = [3, 1, 3, 0, 2, 3, 3, 4].flatMap((i) => [t[i * 3]!, t[i * 3 + 1]!, t[i * 3 + 2]!])
     await expectAllClose(rows, expected, forward(backend))
   })
+  it("ids created inside a tidy that has ended still serve the backward pass", async () => {
+    const table = input([5, 3], 16)
+    const grad = tf.grad((t: tf.Tensor) => {
+      const rows = tf.tidy(() => embeddingLookup(t as tf.Tensor2D, tf.tensor1d([1, 1, 4], "int32")))
+      return tf.sum(rows)
+    })(table)
+    await expectAllClose(grad, [0, 0, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0, 1, 1, 1], { rtol: 0, atol: 0 })
+  })
   it("gradient sums the rows of repeated ids (finite differences and cpu)", async () => {
     await checkGradient(
       () => {

@@ -9,6 +9,25 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 
+const lookup = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [table, ids, save] = args as [tf.Tensor2D, tf.Tensor, tf.GradSaveFunc]
+  // The ids are saved for the backward pass: a closure would see them disposed when the caller created
+  // them inside a tidy that has ended by then.
+  save([ids])
+  const [, width] = table.shape
+  const rows = tf.gather(table, tf.reshape(ids, [-1]))
+  return {
+    value: tf.reshape(rows, [...ids.shape, width]),
+    gradFunc: (dy: tf.Tensor, saved: Array<tf.Tensor>) => {
+      const [savedIds] = saved as [tf.Tensor]
+      const dTable = tf.tidy(() =>
+        tf.scatterND(tf.reshape(savedIds, [-1, 1]), tf.reshape(dy, [-1, width]), table.shape)
+      )
+      return [dTable, tf.zerosLike(savedIds)]
+    }
+  }
+})
+
 /**
  * Rows of `table` [V, D] selected by integer `ids` of any shape S, giving S × [D].
  *
@@ -25,21 +44,5 @@ import * as tf from "@tensorflow/tfjs-core"
  */
 export const embeddingLookup = (table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor => {
   if (ids.dtype !== "int32") throw new TypeError(`embeddingLookup needs int32 ids, got ${ids.dtype}`)
-  const [vocab, width] = table.shape
-  const lookup = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const t = inputs[0] as tf.Tensor2D
-    const flatIds = tf.reshape(ids, [-1])
-    const rows = tf.gather(t, flatIds)
-    const value = tf.reshape(rows, [...ids.shape, width])
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor) =>
-        tf.tidy(() => {
-          const indices = tf.reshape(ids, [-1, 1])
-          const updates = tf.reshape(dy, [-1, width])
-          return tf.scatterND(indices, updates, [vocab, width])
-        })
-    }
-  })
-  return lookup(table)
+  return lookup(table, ids)
 }
