@@ -10,7 +10,7 @@
 import { Draw, Key } from "@addrop/random"
 import { Effect, Stream } from "effect"
 import { BatchEncodeFailed, InvalidDataOption } from "./DataError.js"
-import type { Dataset, Example } from "./Dataset.js"
+import type { Dataset } from "./Dataset.js"
 
 /**
  * What batching needs from a tokenizer: `@addrop/tokenizer`'s `Tokenizer` satisfies it structurally, and so
@@ -32,23 +32,44 @@ export interface BatchTokenizer {
 }
 
 /**
- * One batch of B examples padded to the longest, L tokens: `inputIds`, `attentionMask` and `tokenTypeIds` are
- * row-major `[B, L]`; `labels` `[B]` holds class ids (Int32Array) or regression targets (Float32Array);
- * `indices` `[B]` the examples' positions in the dataset's `examples`.
+ * The model inputs of B examples padded to the longest, L tokens: `inputIds`, `attentionMask` and
+ * `tokenTypeIds` are row-major `[B, L]`; `indices` `[B]` the examples' positions in the dataset's `examples`.
+ * What {@link collateInputs} produces for prediction, labelled or not.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Batch {
+export interface Inputs {
   readonly inputIds: Int32Array
   readonly attentionMask: Int32Array
   readonly tokenTypeIds: Int32Array
   readonly shape: readonly [batch: number, length: number]
-  readonly labels: Int32Array | Float32Array
   readonly indices: Int32Array
 }
 
-/** Sub-tag under `Key.Purpose.shuffle` for epoch orders (sampling uses 1). */
+/**
+ * One labelled batch: the {@link Inputs} and `labels` `[B]`, class ids (Int32Array) or regression targets
+ * (Float32Array).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Batch extends Inputs {
+  readonly labels: Int32Array | Float32Array
+}
+
+/**
+ * What {@link collateInputs} needs of a dataset: examples with a text and an optional second text. A
+ * labelled `Dataset` and an `UnlabelledDataset` both are one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TextDataset {
+  readonly examples: ReadonlyArray<{ readonly text: string; readonly textPair?: string | undefined }>
+}
+
+/** Sub-tag under `Key.Purpose.shuffle` for epoch orders (kept so that epoch orders stay as recorded). */
 const EPOCH_TAG = 0
 
 const checkInteger = (name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void => {
@@ -84,7 +105,7 @@ export const epochOrder = (
 }
 
 /**
- * Options of {@link batchIndices} and {@link batches}. Without `shuffle` the order is the dataset's;
+ * Options of {@link batchIndices}, {@link batches} and {@link inputBatches}. Without `shuffle` the order is the dataset's;
  * `dropLast` leaves out a final partial batch; `from` starts at that batch of the epoch (to resume).
  *
  * @since 0.1.0
@@ -118,19 +139,34 @@ export const batchIndices = (n: number, options: OrderOptions): Array<Int32Array
   return out
 }
 
+type EncodeOptions = { readonly tokenizer: BatchTokenizer; readonly maxLength: number }
+
 /**
- * Tokenizes the examples at `indices` into one batch padded to its longest row (at most `maxLength`).
+ * Tokenizes the examples at `indices` into model inputs padded to their longest row (at most `maxLength`),
+ * without labels: for prediction, on an `UnlabelledDataset` or a labelled `Dataset` alike.
  *
+ * @example
+ * ```ts
+ * import { Batch, Glue } from "@addrop/data"
+ * import { Tokenizer } from "@addrop/tokenizer"
+ * import { Effect } from "effect"
+ * const program = Effect.gen(function* () {
+ *   const tokenizer = yield* Tokenizer.fromDirectory("bert-base-uncased")
+ *   const test = yield* Glue.loadUnlabelled("rte", "RTE/test.tsv")
+ *   const inputs = yield* Batch.collateInputs(test, [0, 1, 2], { tokenizer, maxLength: 128 })
+ *   const ids = Array.from(inputs.indices, (i) => test.examples[i]!.id) // keys of the predictions
+ * })
+ * ```
  * @since 0.1.0
  * @category batching
  */
-export const collate = (
-  dataset: Dataset,
+export const collateInputs = (
+  dataset: TextDataset,
   indices: ArrayLike<number>,
-  options: { readonly tokenizer: BatchTokenizer; readonly maxLength: number }
-): Effect.Effect<Batch, BatchEncodeFailed | InvalidDataOption> =>
-  Effect.suspend((): Effect.Effect<Batch, BatchEncodeFailed | InvalidDataOption> => {
-    const examples: Array<Example> = []
+  options: EncodeOptions
+): Effect.Effect<Inputs, BatchEncodeFailed | InvalidDataOption> =>
+  Effect.suspend((): Effect.Effect<Inputs, BatchEncodeFailed | InvalidDataOption> => {
+    const examples: Array<TextDataset["examples"][number]> = []
     for (let i = 0; i < indices.length; i++) {
       const example = dataset.examples[indices[i]!]
       if (example === undefined) {
@@ -165,17 +201,45 @@ export const collate = (
       })
       return flat
     }) as [Int32Array, Int32Array, Int32Array]
-    const labels =
-      dataset.labels.kind === "regression"
-        ? Float32Array.from(examples, (e) => e.label)
-        : Int32Array.from(examples, (e) => e.label)
     return Effect.succeed({
       inputIds,
       attentionMask,
       tokenTypeIds,
       shape: [rows, length] as const,
-      labels,
       indices: Int32Array.from(indices)
+    })
+  })
+
+/**
+ * Tokenizes the examples at `indices` into one labelled batch padded to its longest row (at most
+ * `maxLength`). Only a labelled `Dataset` is accepted: an `UnlabelledDataset` is a type error, and a dataset
+ * whose label kind is neither classification nor regression fails with {@link InvalidDataOption} (use
+ * {@link collateInputs}).
+ *
+ * @since 0.1.0
+ * @category batching
+ */
+export const collate = (
+  dataset: Dataset,
+  indices: ArrayLike<number>,
+  options: EncodeOptions
+): Effect.Effect<Batch, BatchEncodeFailed | InvalidDataOption> =>
+  Effect.suspend(() => {
+    const kind: string = dataset.labels.kind
+    if (kind !== "classification" && kind !== "regression") {
+      return Effect.fail(
+        new InvalidDataOption({
+          reason: `collate needs labels, and the dataset's labels are of kind "${kind}"; use collateInputs`
+        })
+      )
+    }
+    return Effect.map(collateInputs(dataset, indices, options), (inputs) => {
+      const examples = Array.from(inputs.indices, (i) => dataset.examples[i]!)
+      const labels =
+        kind === "regression"
+          ? Float32Array.from(examples, (e) => e.label)
+          : Int32Array.from(examples, (e) => e.label)
+      return { ...inputs, labels }
     })
   })
 
@@ -199,15 +263,47 @@ export const collate = (
  */
 export const batches = (
   dataset: Dataset,
-  options: OrderOptions & { readonly tokenizer: BatchTokenizer; readonly maxLength: number }
+  options: OrderOptions & EncodeOptions
 ): Stream.Stream<Batch, BatchEncodeFailed | InvalidDataOption> =>
+  ordered(dataset.examples.length, options, (indices) => collate(dataset, indices, options))
+
+/**
+ * The model inputs of a dataset, labelled or not, in batches tokenized lazily one at a time (by default in
+ * the dataset's order): what prediction runs on.
+ *
+ * @example
+ * ```ts
+ * import { Batch, Glue } from "@addrop/data"
+ * import { Tokenizer } from "@addrop/tokenizer"
+ * import { Effect, Stream } from "effect"
+ * const program = Effect.gen(function* () {
+ *   const tokenizer = yield* Tokenizer.fromDirectory("bert-base-uncased")
+ *   const test = yield* Glue.loadUnlabelled("sst2", "SST-2/test.tsv")
+ *   yield* Stream.runForEach(Batch.inputBatches(test, { tokenizer, batchSize: 64, maxLength: 128 }), (inputs) =>
+ *     Effect.log(inputs.shape)
+ *   )
+ * })
+ * ```
+ * @since 0.1.0
+ * @category batching
+ */
+export const inputBatches = (
+  dataset: TextDataset,
+  options: OrderOptions & EncodeOptions
+): Stream.Stream<Inputs, BatchEncodeFailed | InvalidDataOption> =>
+  ordered(dataset.examples.length, options, (indices) => collateInputs(dataset, indices, options))
+
+const ordered = <A>(
+  n: number,
+  options: OrderOptions,
+  f: (indices: Int32Array) => Effect.Effect<A, BatchEncodeFailed | InvalidDataOption>
+): Stream.Stream<A, BatchEncodeFailed | InvalidDataOption> =>
   Stream.unwrap(
     Effect.map(
       Effect.try({
-        try: () => batchIndices(dataset.examples.length, options),
+        try: () => batchIndices(n, options),
         catch: (e) => (e instanceof InvalidDataOption ? e : new InvalidDataOption({ reason: String(e) }))
       }),
-      (groups) =>
-        Stream.mapEffect(Stream.fromIterable(groups), (indices) => collate(dataset, indices, options))
+      (groups) => Stream.mapEffect(Stream.fromIterable(groups), f)
     )
   )

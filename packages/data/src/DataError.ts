@@ -115,7 +115,8 @@ export class InvalidRegressionTarget extends Data.TaggedError("InvalidRegression
 
 /**
  * Options that cannot be honoured: a batch size below 1, a seed that is not a non-negative integer, a label
- * map whose ids fall outside the label names, a stratified sample of a regression task.
+ * map whose ids fall outside the label names, a stratified sample of a regression task, labels asked of a
+ * dataset read without them.
  *
  * @since 0.1.0
  * @category errors

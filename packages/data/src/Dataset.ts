@@ -1,7 +1,8 @@
 /**
- * Labelled text examples read from TSV, CSV or JSON Lines files, streamed without loading the whole file,
- * with every label validated and every bad row either raised as a typed error (file, line, column) or,
- * with `onBadRow: "skip"`, counted and reported.
+ * Text examples read from TSV, CSV or JSON Lines files, streamed without loading the whole file, with every
+ * label validated and every bad row either raised as a typed error (file, line, column) or, with
+ * `onBadRow: "skip"`, counted and reported. A source whose `labels` is {@link NoLabels} reads unlabelled
+ * examples (for prediction): each keeps an `id` instead of a label.
  *
  * @since 0.1.0
  */
@@ -25,6 +26,23 @@ export interface Example {
 }
 
 /**
+ * One example without a label, read for prediction. `id` is the value of the file's id column as written
+ * (whitespace trimmed; GLUE submissions are keyed by it) or, when the file has none, the 0-based number of
+ * its data row (header excluded, bad rows counted) as text. `index` counts the examples of the file from 0,
+ * `line` is the 1-based line of its row.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnlabelledExample {
+  readonly index: number
+  readonly line: number
+  readonly id: string
+  readonly text: string
+  readonly textPair?: string | undefined
+}
+
+/**
  * A row left out under `onBadRow: "skip"`, with the error it would have raised.
  *
  * @since 0.1.0
@@ -37,13 +55,14 @@ export interface SkippedRow {
 }
 
 /**
- * An element of {@link streamRows}: an example, or a row skipped.
+ * An element of {@link streamRows}: an example (an {@link Example}, or an {@link UnlabelledExample} when
+ * reading without labels), or a row skipped.
  *
  * @since 0.1.0
  * @category models
  */
-export type Row =
-  | { readonly _tag: "Example"; readonly example: Example }
+export type Row<A = Example> =
+  | { readonly _tag: "Example"; readonly example: A }
   | { readonly _tag: "Skipped"; readonly skipped: SkippedRow }
 
 /**
@@ -85,6 +104,49 @@ export interface LoadResult extends Dataset {
 }
 
 /**
+ * The label "set" of a file read without labels. A dataset carrying it holds {@link UnlabelledExample}s and
+ * is not a {@link Dataset}: `Batch.collate`, `Batch.batches` and `Sampling.fewShot` do not accept it (a type
+ * error, and an `InvalidDataOption` at run time for untyped callers); `Batch.collateInputs` and
+ * `Batch.inputBatches` batch it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NoLabels {
+  readonly kind: "none"
+}
+
+/**
+ * The {@link NoLabels} value.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const noLabels: NoLabels = { kind: "none" }
+
+/**
+ * Unlabelled examples in memory: what prediction batches.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnlabelledDataset {
+  readonly examples: ReadonlyArray<UnlabelledExample>
+  readonly labels: NoLabels
+}
+
+/**
+ * A file read whole without labels: its examples and the rows skipped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnlabelledLoadResult extends UnlabelledDataset {
+  readonly file: string
+  readonly skipped: ReadonlyArray<SkippedRow>
+}
+
+/**
  * File formats: tab- or comma-separated values, or JSON Lines (one object per line).
  *
  * @since 0.1.0
@@ -103,6 +165,20 @@ export interface Columns {
   readonly text: string | number
   readonly textPair?: string | number | undefined
   readonly label: string | number
+}
+
+/**
+ * Where the text, optional second text and optional id are in a file read without labels (names or keys,
+ * or 0-based indices without a header). A given `id` column is required in every row; without one, examples
+ * are numbered by row. Other columns, a label among them, are ignored.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InputColumns {
+  readonly text: string | number
+  readonly textPair?: string | number | undefined
+  readonly id?: string | number | undefined
 }
 
 /**
@@ -125,6 +201,29 @@ export type Layout =
       readonly text: number
       readonly textPair?: number | undefined
       readonly label: number
+    }
+
+/**
+ * A layout read without labels (a GLUE test file, or a labelled file whose label is ignored): a header row
+ * holding the named text columns — the id column being the first of `ids` that the header has, or none (then
+ * examples are numbered by row) — or no header and exactly `width` columns, found by index.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InputLayout =
+  | {
+      readonly header: true
+      readonly text: string
+      readonly textPair?: string | undefined
+      readonly ids?: ReadonlyArray<string> | undefined
+    }
+  | {
+      readonly header: false
+      readonly width: number
+      readonly text: number
+      readonly textPair?: number | undefined
+      readonly id?: number | undefined
     }
 
 /**
@@ -153,17 +252,48 @@ export interface Source {
 }
 
 /**
- * Every row of a file, examples and skipped rows alike, read lazily (64 KiB at a time).
+ * A file description for reading without labels: as {@link Source}, with {@link InputColumns} and
+ * `labels: { kind: "none" }` ({@link noLabels}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UnlabelledSource {
+  readonly format: Format
+  readonly columns: InputColumns
+  readonly labels: NoLabels
+  readonly header?: boolean | undefined
+  readonly quote?: string | null | undefined
+  readonly onBadRow?: OnBadRow | undefined
+}
+
+/**
+ * Every row of a file, examples and skipped rows alike, read lazily (64 KiB at a time). With an
+ * {@link UnlabelledSource} the examples are {@link UnlabelledExample}s.
  *
  * @since 0.1.0
  * @category streams
  */
-export const streamRows = (file: string, source: Source): Stream.Stream<Row, LoadError> =>
-  streamPlan(file, planOf(source))
+export function streamRows(file: string, source: Source): Stream.Stream<Row, LoadError>
+export function streamRows(
+  file: string,
+  source: UnlabelledSource
+): Stream.Stream<Row<UnlabelledExample>, LoadError>
+export function streamRows(
+  file: string,
+  source: Source | UnlabelledSource
+): Stream.Stream<Row<Example | UnlabelledExample>, LoadError>
+export function streamRows(
+  file: string,
+  source: Source | UnlabelledSource
+): Stream.Stream<Row<Example | UnlabelledExample>, LoadError> {
+  return streamPlan(file, planOf(source))
+}
 
 /**
  * The examples of a file, read lazily; skipped rows (with `onBadRow: "skip"`) are left out — use
- * {@link streamRows} or {@link loadAll} to see them.
+ * {@link streamRows} or {@link loadAll} to see them. With an {@link UnlabelledSource} the examples are
+ * {@link UnlabelledExample}s.
  *
  * @example
  * ```ts
@@ -174,15 +304,31 @@ export const streamRows = (file: string, source: Source): Stream.Stream<Row, Loa
  *   columns: { text: "review", label: "stars" },
  *   labels: { kind: "classification", names: ["neg", "pos"], map: { "1": 0, "2": 0, "4": 1, "5": 1 } }
  * })
+ * const unlabelled = Dataset.stream("new.jsonl", {
+ *   format: "jsonl",
+ *   columns: { text: "review", id: "review_id" },
+ *   labels: Dataset.noLabels
+ * })
  * ```
  * @since 0.1.0
  * @category streams
  */
-export const stream = (file: string, source: Source): Stream.Stream<Example, LoadError> =>
-  examplesOf(streamRows(file, source))
+export function stream(file: string, source: Source): Stream.Stream<Example, LoadError>
+export function stream(file: string, source: UnlabelledSource): Stream.Stream<UnlabelledExample, LoadError>
+export function stream(
+  file: string,
+  source: Source | UnlabelledSource
+): Stream.Stream<Example | UnlabelledExample, LoadError>
+export function stream(
+  file: string,
+  source: Source | UnlabelledSource
+): Stream.Stream<Example | UnlabelledExample, LoadError> {
+  return examplesOf(streamRows(file, source))
+}
 
 /**
- * A whole file in memory: examples, and the rows skipped under `onBadRow: "skip"`.
+ * A whole file in memory: examples, and the rows skipped under `onBadRow: "skip"`. With an
+ * {@link UnlabelledSource}, an {@link UnlabelledLoadResult}.
  *
  * @example
  * ```ts
@@ -200,5 +346,18 @@ export const stream = (file: string, source: Source): Stream.Stream<Example, Loa
  * @since 0.1.0
  * @category loading
  */
-export const loadAll = (file: string, source: Source): Effect.Effect<LoadResult, LoadError> =>
-  collect(file, source.labels, streamRows(file, source))
+export function loadAll(file: string, source: Source): Effect.Effect<LoadResult, LoadError>
+export function loadAll(
+  file: string,
+  source: UnlabelledSource
+): Effect.Effect<UnlabelledLoadResult, LoadError>
+export function loadAll(
+  file: string,
+  source: Source | UnlabelledSource
+): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError>
+export function loadAll(
+  file: string,
+  source: Source | UnlabelledSource
+): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError> {
+  return collect<LoadResult | UnlabelledLoadResult>(file, source.labels, streamRows(file, source))
+}

@@ -1,22 +1,27 @@
 /**
- * The GLUE tasks that AD-Drop evaluates on: where each task's text, second text and label are, its label set
- * (or regression range) and the names of its metrics. Files are read as GLUE's own TSV files are (tab
- * separated, quotes as plain text), in every layout the task is distributed in.
+ * The GLUE tasks that AD-Drop evaluates on: where each task's text, second text, label and id are, and its
+ * label set (or regression range). Files are read as GLUE's own TSV files are (tab separated, quotes as
+ * plain text), in every layout the task is distributed in: labelled train/dev files with {@link loadAll},
+ * and for prediction GLUE's unlabelled test files (or labelled files, the label ignored) with
+ * {@link loadUnlabelled}. The metrics of a task are `@addrop/metrics`' (`glueTasks[task].metrics`).
  *
  * @since 0.1.0
  */
 import type { Effect, Stream } from "effect"
 import type { LoadError } from "./DataError.js"
-import type { Example, LabelSpec, Layout, LoadResult, OnBadRow, Row } from "./Dataset.js"
-import { collect, examplesOf, streamPlan } from "./internal/rows.js"
-
-/**
- * Names of the metrics a task reports (computed by the metrics package).
- *
- * @since 0.1.0
- * @category models
- */
-export type MetricName = "accuracy" | "f1" | "matthews" | "pearson" | "spearman"
+import {
+  type Example,
+  type InputLayout,
+  type LabelSpec,
+  type Layout,
+  type LoadResult,
+  noLabels,
+  type OnBadRow,
+  type Row,
+  type UnlabelledExample,
+  type UnlabelledLoadResult
+} from "./Dataset.js"
+import { collect, examplesOf, type Plan, streamPlan } from "./internal/rows.js"
 
 /**
  * The tasks of the registry.
@@ -27,8 +32,9 @@ export type MetricName = "accuracy" | "f1" | "matthews" | "pearson" | "spearman"
 export type TaskName = "sst2" | "cola" | "rte" | "mrpc" | "stsb" | "mnli" | "qnli" | "qqp"
 
 /**
- * A task: whether it takes sentence pairs, its labels, its metrics (the first is the one GLUE ranks by), and
- * the file layouts it accepts (the first row decides).
+ * A task: whether it takes sentence pairs, its labels, the labelled file layouts {@link loadAll} accepts, and
+ * the layouts {@link loadUnlabelled} accepts — GLUE's test file first, then the labelled layouts with their
+ * label ignored. The first row of a file decides which layout applies.
  *
  * @since 0.1.0
  * @category models
@@ -38,8 +44,8 @@ export interface TaskSpec {
   readonly description: string
   readonly pair: boolean
   readonly labels: LabelSpec
-  readonly metrics: ReadonlyArray<MetricName>
   readonly layouts: ReadonlyArray<Layout>
+  readonly unlabelledLayouts: ReadonlyArray<InputLayout>
 }
 
 const binary = (
@@ -65,8 +71,9 @@ export const tasks: { readonly [K in TaskName]: TaskSpec & { readonly name: K } 
     description: "Stanford Sentiment Treebank, binary sentiment; header sentence, label",
     pair: false,
     labels: binary(["negative", "positive"]),
-    metrics: ["accuracy"],
-    layouts: [{ header: true, text: "sentence", label: "label" }]
+    layouts: [{ header: true, text: "sentence", label: "label" }],
+    // test: index, sentence
+    unlabelledLayouts: [{ header: true, text: "sentence", ids: ["index", "idx"] }]
   },
   cola: {
     name: "cola",
@@ -74,10 +81,15 @@ export const tasks: { readonly [K in TaskName]: TaskSpec & { readonly name: K } 
       "Corpus of Linguistic Acceptability; no header: sentence, label (two columns) or GLUE's source, label, author label, sentence",
     pair: false,
     labels: binary(["unacceptable", "acceptable"]),
-    metrics: ["matthews"],
     layouts: [
       { header: false, width: 2, text: 0, label: 1 },
       { header: false, width: 4, text: 3, label: 1 }
+    ],
+    // test: header index, sentence
+    unlabelledLayouts: [
+      { header: true, text: "sentence", ids: ["index", "idx"] },
+      { header: false, width: 2, text: 0 },
+      { header: false, width: 4, text: 3 }
     ]
   },
   rte: {
@@ -86,16 +98,18 @@ export const tasks: { readonly [K in TaskName]: TaskSpec & { readonly name: K } 
       "Recognizing Textual Entailment; header with sentence1, sentence2, label (0/1 or entailment/not_entailment)",
     pair: true,
     labels: binary(["entailment", "not_entailment"], { entailment: 0, not_entailment: 1 }),
-    metrics: ["accuracy"],
-    layouts: [{ header: true, text: "sentence1", textPair: "sentence2", label: "label" }]
+    layouts: [{ header: true, text: "sentence1", textPair: "sentence2", label: "label" }],
+    // test: index, sentence1, sentence2
+    unlabelledLayouts: [{ header: true, text: "sentence1", textPair: "sentence2", ids: ["index", "idx"] }]
   },
   mrpc: {
     name: "mrpc",
     description: "Microsoft Research Paraphrase Corpus; header Quality, #1 ID, #2 ID, #1 String, #2 String",
     pair: true,
     labels: binary(["not_equivalent", "equivalent"]),
-    metrics: ["f1", "accuracy"],
-    layouts: [{ header: true, text: "#1 String", textPair: "#2 String", label: "Quality" }]
+    layouts: [{ header: true, text: "#1 String", textPair: "#2 String", label: "Quality" }],
+    // test: index, #1 ID, #2 ID, #1 String, #2 String
+    unlabelledLayouts: [{ header: true, text: "#1 String", textPair: "#2 String", ids: ["index"] }]
   },
   stsb: {
     name: "stsb",
@@ -103,10 +117,15 @@ export const tasks: { readonly [K in TaskName]: TaskSpec & { readonly name: K } 
       "Semantic Textual Similarity Benchmark, regression 0..5; GLUE's header (…, sentence1, sentence2, score) or the same 10 columns without it",
     pair: true,
     labels: { kind: "regression", min: 0, max: 5 },
-    metrics: ["pearson", "spearman"],
     layouts: [
       { header: true, text: "sentence1", textPair: "sentence2", label: "score" },
       { header: false, width: 10, text: 7, textPair: 8, label: 9 }
+    ],
+    // test: GLUE's header without score; also its 9 columns without a header
+    unlabelledLayouts: [
+      { header: true, text: "sentence1", textPair: "sentence2", ids: ["index"] },
+      { header: false, width: 9, text: 7, textPair: 8, id: 0 },
+      { header: false, width: 10, text: 7, textPair: 8, id: 0 }
     ]
   },
   mnli: {
@@ -118,24 +137,27 @@ export const tasks: { readonly [K in TaskName]: TaskSpec & { readonly name: K } 
       names: ["entailment", "neutral", "contradiction"],
       map: { entailment: 0, neutral: 1, contradiction: 2, "0": 0, "1": 1, "2": 2 }
     },
-    metrics: ["accuracy"],
-    layouts: [{ header: true, text: "sentence1", textPair: "sentence2", label: "gold_label" }]
+    layouts: [{ header: true, text: "sentence1", textPair: "sentence2", label: "gold_label" }],
+    // test_matched / test_mismatched: GLUE header without label1…gold_label
+    unlabelledLayouts: [{ header: true, text: "sentence1", textPair: "sentence2", ids: ["index"] }]
   },
   qnli: {
     name: "qnli",
     description: "Question NLI; header index, question, sentence, label",
     pair: true,
     labels: binary(["entailment", "not_entailment"], { entailment: 0, not_entailment: 1 }),
-    metrics: ["accuracy"],
-    layouts: [{ header: true, text: "question", textPair: "sentence", label: "label" }]
+    layouts: [{ header: true, text: "question", textPair: "sentence", label: "label" }],
+    // test: index, question, sentence
+    unlabelledLayouts: [{ header: true, text: "question", textPair: "sentence", ids: ["index"] }]
   },
   qqp: {
     name: "qqp",
     description: "Quora Question Pairs; header id, qid1, qid2, question1, question2, is_duplicate",
     pair: true,
     labels: binary(["not_duplicate", "duplicate"]),
-    metrics: ["f1", "accuracy"],
-    layouts: [{ header: true, text: "question1", textPair: "question2", label: "is_duplicate" }]
+    layouts: [{ header: true, text: "question1", textPair: "question2", label: "is_duplicate" }],
+    // test: id, question1, question2
+    unlabelledLayouts: [{ header: true, text: "question1", textPair: "question2", ids: ["id"] }]
   }
 }
 
@@ -149,10 +171,18 @@ export interface TaskOptions {
   readonly onBadRow?: OnBadRow | undefined
 }
 
-const plan = (task: TaskName, options: TaskOptions) => ({
-  format: "tsv" as const,
+const plan = (task: TaskName, options: TaskOptions): Plan => ({
+  format: "tsv",
   layouts: tasks[task].layouts,
   labels: tasks[task].labels,
+  quote: null,
+  onBadRow: options.onBadRow ?? "fail"
+})
+
+const unlabelledPlan = (task: TaskName, options: TaskOptions): Plan => ({
+  format: "tsv",
+  layouts: tasks[task].unlabelledLayouts,
+  labels: noLabels,
   quote: null,
   onBadRow: options.onBadRow ?? "fail"
 })
@@ -167,7 +197,7 @@ export const streamRows = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Stream.Stream<Row, LoadError> => streamPlan(file, plan(task, options))
+): Stream.Stream<Row, LoadError> => streamPlan(file, plan(task, options)) as Stream.Stream<Row, LoadError>
 
 /**
  * The examples of a task file, read lazily.
@@ -185,7 +215,7 @@ export const stream = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Stream.Stream<Example, LoadError> => examplesOf(streamPlan(file, plan(task, options)))
+): Stream.Stream<Example, LoadError> => examplesOf(streamRows(task, file, options))
 
 /**
  * A whole task file in memory.
@@ -205,4 +235,61 @@ export const loadAll = (
   file: string,
   options: TaskOptions = {}
 ): Effect.Effect<LoadResult, LoadError> =>
-  collect(file, tasks[task].labels, streamPlan(file, plan(task, options)))
+  collect<LoadResult>(file, tasks[task].labels, streamRows(task, file, options))
+
+/**
+ * Every row of a task file read without labels (see {@link loadUnlabelled}), examples and skipped rows
+ * alike, read lazily.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const streamUnlabelledRows = (
+  task: TaskName,
+  file: string,
+  options: TaskOptions = {}
+): Stream.Stream<Row<UnlabelledExample>, LoadError> =>
+  streamPlan(file, unlabelledPlan(task, options)) as Stream.Stream<Row<UnlabelledExample>, LoadError>
+
+/**
+ * The examples of a task file read without labels (see {@link loadUnlabelled}), read lazily.
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const streamUnlabelled = (
+  task: TaskName,
+  file: string,
+  options: TaskOptions = {}
+): Stream.Stream<UnlabelledExample, LoadError> => examplesOf(streamUnlabelledRows(task, file, options))
+
+/**
+ * A whole task file in memory without labels, for prediction: GLUE's test file (SST-2 and CoLA
+ * `index, sentence`; RTE `index, sentence1, sentence2`; MRPC `index, #1 ID, #2 ID, #1 String, #2 String`;
+ * STS-B GLUE's header without `score`; MNLI's test_matched/test_mismatched header; QNLI
+ * `index, question, sentence`; QQP `id, question1, question2`) or any labelled layout of the task, whose
+ * label column is ignored (not validated). Each example's `id` is the file's `index` (`id` for QQP; `idx`
+ * in Hugging Face exports of SST-2, CoLA and RTE; column 0 of headerless STS-B) as written, or its 0-based
+ * data row number when the file has no such column (CoLA and SST-2 train/dev, MRPC train/dev). A missing
+ * file, a missing column, a row of the wrong width, an empty or duplicate id are typed errors naming the
+ * file and line, as for {@link loadAll}.
+ *
+ * The result is an `UnlabelledDataset`: batch it with `Batch.collateInputs` or `Batch.inputBatches`;
+ * `Batch.collate`/`Batch.batches` need labels and do not accept it.
+ *
+ * @example
+ * ```ts
+ * import { Glue } from "@addrop/data"
+ * import { Effect } from "effect"
+ * const test = await Effect.runPromise(Glue.loadUnlabelled("rte", "glue/RTE/test.tsv"))
+ * test.examples[0] // { index: 0, line: 2, id: "0", text: "…", textPair: "…" }
+ * ```
+ * @since 0.1.0
+ * @category loading
+ */
+export const loadUnlabelled = (
+  task: TaskName,
+  file: string,
+  options: TaskOptions = {}
+): Effect.Effect<UnlabelledLoadResult, LoadError> =>
+  collect<UnlabelledLoadResult>(file, noLabels, streamUnlabelledRows(task, file, options))

@@ -12,16 +12,16 @@ import { Effect } from "effect"
 import { InvalidDataOption, NotEnoughExamples } from "./DataError.js"
 import type { Dataset, Example } from "./Dataset.js"
 
-/** Sub-tag under `Key.Purpose.shuffle` for sampling (epoch orders use 0, in Batch). */
-const SAMPLE_TAG = 1
-
 /**
- * The first `n` examples (all of them when there are fewer).
+ * The first `n` examples (all of them when there are fewer), of a labelled or an unlabelled dataset.
  *
  * @since 0.1.0
  * @category sampling
  */
-export const takeFirst = <D extends Dataset>(dataset: D, n: number): D => {
+export const takeFirst = <D extends { readonly examples: ReadonlyArray<unknown> }>(
+  dataset: D,
+  n: number
+): D => {
   if (!Number.isInteger(n) || n < 0)
     throw new InvalidDataOption({ reason: `n must be a non-negative integer, got ${n}` })
   return { ...dataset, examples: dataset.examples.slice(0, n) }
@@ -29,7 +29,7 @@ export const takeFirst = <D extends Dataset>(dataset: D, n: number): D => {
 
 /**
  * `perClass` examples of every class, drawn without replacement by a seeded permutation of that class's
- * examples (key: seed → `Key.Purpose.shuffle` → 1 → class id), returned in file order. The
+ * examples (key: seed → `Key.Purpose.sample` → class id), returned in file order. The
  * sample of a class depends only on the seed and that class's examples. Fails with
  * {@link NotEnoughExamples} when a class is too small.
  *
@@ -51,8 +51,11 @@ export const fewShot = <D extends Dataset>(
     const { perClass, seed } = options
     const { labels } = dataset
     if (labels.kind !== "classification") {
+      const kind: string = labels.kind
       return Effect.fail(
-        new InvalidDataOption({ reason: "a stratified sample needs class labels, not regression targets" })
+        new InvalidDataOption({
+          reason: `a stratified sample needs class labels, not ${kind === "regression" ? "regression targets" : `labels of kind "${kind}"`}`
+        })
       )
     }
     if (!Number.isInteger(perClass) || perClass < 0) {
@@ -76,7 +79,7 @@ export const fewShot = <D extends Dataset>(
       }
       members.push(i)
     }
-    const root = Key.foldAll(Key.make(seed), [Key.Purpose.shuffle, SAMPLE_TAG])
+    const root = Key.fold(Key.make(seed), Key.Purpose.sample)
     const chosen: Array<number> = []
     for (let c = 0; c < byClass.length; c++) {
       const members = byClass[c]!

@@ -1,11 +1,12 @@
 import { fileURLToPath } from "node:url"
+import { Draw, Key } from "@addrop/random"
 import { Tokenizer } from "@addrop/tokenizer"
 import { Effect, Stream } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import {
   Batch,
   BatchEncodeFailed,
-  type Dataset,
+  Dataset,
   Glue,
   InvalidDataOption,
   NotEnoughExamples,
@@ -111,6 +112,75 @@ describe("collate", () => {
     expect(await failure(Batch.collate(ds, [5], { tokenizer: words, maxLength: 8 }))).toBeInstanceOf(
       InvalidDataOption
     )
+  })
+})
+
+describe("unlabelled data", () => {
+  const unlabelled: Dataset.UnlabelledDataset = {
+    examples: [
+      { index: 0, line: 2, id: "9", text: "a bb", textPair: "c" },
+      { index: 1, line: 3, id: "4", text: "ddd", textPair: "e ff" },
+      { index: 2, line: 4, id: "1", text: "g", textPair: "h" }
+    ],
+    labels: Dataset.noLabels
+  }
+
+  it("collateInputs gives the inputs collate gives, without labels, for labelled and unlabelled data", async () => {
+    const options = { tokenizer: words, maxLength: 16 }
+    const inputs = await Effect.runPromise(Batch.collateInputs(unlabelled, [2, 0], options))
+    expect("labels" in inputs).toBe(false)
+    // [CLS] g [SEP] h [SEP] and [CLS] a bb [SEP] c [SEP]: padded to 6.
+    expect(inputs.shape).toEqual([2, 6])
+    expect(Array.from(inputs.inputIds)).toEqual([1, 11, 2, 11, 2, 0, 1, 11, 12, 2, 11, 2])
+    expect(Array.from(inputs.indices)).toEqual([2, 0])
+    const labelled = dataset(
+      unlabelled.examples.map((e) => e.text),
+      [0, 1, 2],
+      unlabelled.examples.map((e) => e.textPair!)
+    )
+    const batch = await Effect.runPromise(Batch.collate(labelled, [2, 0], options))
+    const { labels, ...rest } = batch
+    expect(rest).toEqual(inputs)
+    expect(Array.from(labels)).toEqual([2, 0])
+    expect(await Effect.runPromise(Batch.collateInputs(labelled, [2, 0], options))).toEqual(inputs)
+    expect(await failure(Batch.collateInputs(unlabelled, [3], options))).toBeInstanceOf(InvalidDataOption)
+  })
+
+  it("inputBatches covers every example once, in order unless shuffled", async () => {
+    const all = await collect(
+      Batch.inputBatches(unlabelled, { tokenizer: words, maxLength: 16, batchSize: 2 })
+    )
+    expect(all.map((b) => Array.from(b.indices))).toEqual([[0, 1], [2]])
+    expect(all.map((b) => b.shape)).toEqual([
+      [2, 6],
+      [1, 5]
+    ])
+    const shuffle = { seed: 3, epoch: 0 }
+    const shuffled = await collect(
+      Batch.inputBatches(unlabelled, { tokenizer: words, maxLength: 16, batchSize: 2, shuffle })
+    )
+    expect(shuffled.flatMap((b) => Array.from(b.indices))).toEqual(Array.from(Batch.epochOrder(3, shuffle)))
+  })
+
+  it("collate, batches and fewShot refuse unlabelled data: a type error, and InvalidDataOption at run time", async () => {
+    const options = { tokenizer: words, maxLength: 16 }
+    // @ts-expect-error an UnlabelledDataset has no labels to collate
+    const e = await failure(Batch.collate(unlabelled, [0], options))
+    expect(e).toBeInstanceOf(InvalidDataOption)
+    expect(e.message).toContain("collateInputs")
+    // @ts-expect-error an UnlabelledDataset has no labels to batch
+    const stream = Batch.batches(unlabelled, { ...options, batchSize: 2 })
+    expect(await failure(Stream.runCollect(stream))).toBeInstanceOf(InvalidDataOption)
+    // @ts-expect-error an UnlabelledDataset has no classes to stratify
+    const sample = await failure(Sampling.fewShot(unlabelled, { perClass: 1, seed: 1 }))
+    expect(sample).toBeInstanceOf(InvalidDataOption)
+    expect(sample.message).toContain('labels of kind "none"')
+  })
+
+  it("takeFirst takes unlabelled examples too", () => {
+    const first = Sampling.takeFirst(unlabelled, 2)
+    expect(first.examples.map((e) => e.id)).toEqual(["9", "4"])
+    expect(first.labels).toEqual({ kind: "none" })
   })
 })
 
@@ -252,6 +322,25 @@ describe("sampling", () => {
     expect(again.examples).toEqual(sample.examples)
     const other = await Effect.runPromise(Sampling.fewShot(sst2, { perClass: k, seed: 14 }))
     expect(other.examples.map((e) => e.index)).not.toEqual(sample.examples.map((e) => e.index))
+  })
+
+  it("draws each class's sample by the key seed → Key.Purpose.sample → class id", async () => {
+    const seed = 21
+    const sample = await Effect.runPromise(Sampling.fewShot(sst2, { perClass: 16, seed }))
+    // Recomputed from the documented key path, independently of the sampler's code.
+    const expected = [0, 1].flatMap((c) => {
+      const members = sst2.examples.filter((e) => e.label === c)
+      const order = Draw.permutation(Key.foldAll(Key.make(seed), [Key.Purpose.sample, c]), members.length)
+      return Array.from(order.subarray(0, 16), (k) => members[k]!.index)
+    })
+    expect(sample.examples.map((e) => e.index)).toEqual(expected.sort((a, b) => a - b))
+    // Not the epoch-shuffle stream: sampling and shuffling draw from different purposes.
+    const shuffleKeyed = [0, 1].flatMap((c) => {
+      const members = sst2.examples.filter((e) => e.label === c)
+      const order = Draw.permutation(Key.foldAll(Key.make(seed), [Key.Purpose.shuffle, 1, c]), members.length)
+      return Array.from(order.subarray(0, 16), (k) => members[k]!.index)
+    })
+    expect(sample.examples.map((e) => e.index)).not.toEqual(shuffleKeyed.sort((a, b) => a - b))
   })
 
   it("fails when a class is too small, and for regression tasks", async () => {

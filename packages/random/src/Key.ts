@@ -72,8 +72,15 @@ export const split = (key: Key, count: number): Array<Key> =>
   Array.from({ length: count }, (_, i) => fold(key, i))
 
 /**
- * Purpose tags for {@link fold}, so that the streams of different consumers never coincide.
+ * Purpose tags for {@link fold}, so that the streams of different consumers never coincide: `init` weight
+ * initialisation, `shuffle` epoch orders, `dropout` dropout masks, `mask` AD-Drop's dropped attention
+ * positions, `region` its candidate regions, and `sample` dataset subsampling (few-shot samples).
  *
+ * @example
+ * ```ts
+ * import { Key } from "@addrop/random"
+ * const classKey = Key.foldAll(Key.make(13), [Key.Purpose.sample, 0])
+ * ```
  * @since 0.1.0
  * @category constants
  */
@@ -82,5 +89,6 @@ export const Purpose = {
   shuffle: 2,
   dropout: 3,
   mask: 4,
-  region: 5
+  region: 5,
+  sample: 6
 } as const

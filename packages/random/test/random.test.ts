@@ -39,6 +39,15 @@ describe("Key", () => {
     const keys = Key.split(root, 100).map((k) => `${k.k0}:${k.k1}`)
     expect(new Set(keys).size).toBe(100)
   })
+  it("has distinct purpose tags, each a uint32 that fold accepts, and stable values", () => {
+    // The values are part of every recorded run's key path: changing one changes reproduced draws.
+    expect(Key.Purpose).toEqual({ init: 1, shuffle: 2, dropout: 3, mask: 4, region: 5, sample: 6 })
+    const tags = Object.values(Key.Purpose)
+    expect(new Set(tags).size).toBe(tags.length)
+    const root = Key.make(5)
+    const keys = tags.map((t) => Key.fold(root, t)).map((k) => `${k.k0}:${k.k1}`)
+    expect(new Set(keys).size).toBe(tags.length)
+  })
 })
 
 describe("Draw", () => {

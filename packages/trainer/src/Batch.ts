@@ -23,6 +23,14 @@ export type EncodedBatch = Pick<
 >
 
 /**
+ * The model inputs of a batch, without labels (what prediction needs).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type InputBatch = Pick<DataBatch.Inputs, "inputIds" | "attentionMask" | "tokenTypeIds" | "shape">
+
+/**
  * The tensors of a batch: the model inputs and the labels. Dispose with {@link dispose}.
  *
  * @since 0.1.0
@@ -41,11 +49,7 @@ export interface TensorBatch {
  */
 export const toTensors = (batch: EncodedBatch, task: Model.Model["task"]): TensorBatch => {
   const shape: [number, number] = [batch.shape[0], batch.shape[1]]
-  const inputs: Model.Batch = {
-    inputIds: tf.tensor2d(batch.inputIds, shape, "int32"),
-    attentionMask: tf.tensor2d(batch.attentionMask, shape, "int32"),
-    tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, "int32")
-  }
+  const inputs = inputTensors(batch)
   const labels: Labels =
     task === "token-classification"
       ? tf.tensor2d(batch.labels, shape, "int32")
@@ -56,12 +60,38 @@ export const toTensors = (batch: EncodedBatch, task: Model.Model["task"]): Tenso
 }
 
 /**
+ * Uploads a batch's model inputs.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const inputTensors = (batch: InputBatch): Model.Batch => {
+  const shape: [number, number] = [batch.shape[0], batch.shape[1]]
+  return {
+    inputIds: tf.tensor2d(batch.inputIds, shape, "int32"),
+    attentionMask: tf.tensor2d(batch.attentionMask, shape, "int32"),
+    tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, "int32")
+  }
+}
+
+/**
+ * Frees model inputs.
+ *
+ * @since 0.1.0
+ * @category resources
+ */
+export const disposeInputs = (inputs: Model.Batch): void => {
+  tf.dispose([inputs.inputIds, inputs.attentionMask])
+  inputs.tokenTypeIds?.dispose()
+}
+
+/**
  * Frees a batch's tensors.
  *
  * @since 0.1.0
  * @category resources
  */
 export const dispose = (batch: TensorBatch): void => {
-  tf.dispose([batch.inputs.inputIds, batch.inputs.attentionMask, batch.labels])
-  batch.inputs.tokenTypeIds?.dispose()
+  disposeInputs(batch.inputs)
+  batch.labels.dispose()
 }

@@ -28,8 +28,8 @@ export interface Scores {
 export type Evaluator<E = never, R = never> = (model: Model.Model) => Effect.Effect<Scores, E, R>
 
 /**
- * The model's predictions (class ids, regression values, or token class ids flattened `[B·L]`) and the
- * gold labels, over `batches`, in order.
+ * The model's predictions (class ids, regression values, or token class ids flattened `[B·L]`), the gold
+ * labels when the batches have them, and each row's logits, over `batches`, in order.
  *
  * @example
  * ```ts
@@ -41,7 +41,7 @@ export type Evaluator<E = never, R = never> = (model: Model.Model) => Effect.Eff
  */
 export const predict = (
   model: Model.Model,
-  batches: Iterable<Batch.EncodedBatch>
+  batches: Iterable<Batch.InputBatch & { readonly labels?: Int32Array | Float32Array | undefined }>
 ): Effect.Effect<{
   readonly predictions: Float64Array
   readonly labels: Float64Array
@@ -52,20 +52,20 @@ export const predict = (
     const labels: Array<number> = []
     const logits: Array<Float32Array> = []
     for (const encoded of batches) {
-      const batch = Batch.toTensors(encoded, model.task)
+      const inputs = Batch.inputTensors(encoded)
       const out = tf.tidy(() => {
-        const l = model.forward(batch.inputs, { training: false }).logits
+        const l = model.forward(inputs, { training: false }).logits
         return { logits: l, predictions: Loss.predictions(model.task, l) }
       })
       const [p, l] = yield* Effect.promise(() => Promise.all([out.predictions.data(), out.logits.data()]))
       tf.dispose([out.predictions, out.logits])
-      Batch.dispose(batch)
+      Batch.disposeInputs(inputs)
       const rows = encoded.shape[0]
       const rowWidth = l.length / rows
       for (let i = 0; i < rows; i++)
         logits.push(Float32Array.from(l.subarray(i * rowWidth, (i + 1) * rowWidth)))
       for (const v of p) predictions.push(v)
-      for (const v of encoded.labels) labels.push(v)
+      for (const v of encoded.labels ?? []) labels.push(v)
     }
     return { predictions: Float64Array.from(predictions), labels: Float64Array.from(labels), logits }
   })

@@ -1,6 +1,6 @@
 /**
- * The row reader behind the generic loader and the GLUE tasks: layout detection, label validation, and the
- * fail-or-skip policy for bad rows.
+ * The row reader behind the generic loader and the GLUE tasks: layout detection, label validation (or, read
+ * without labels, id validation), and the fail-or-skip policy for bad rows.
  */
 import { Effect, Result, Stream } from "effect"
 import {
@@ -15,28 +15,58 @@ import {
   UnknownLabel
 } from "../DataError.js"
 import type {
-  Columns,
   Example,
   Format,
   LabelSpec,
-  Layout,
   LoadResult,
+  NoLabels,
   OnBadRow,
   Row,
   SkippedRow,
-  Source
+  Source,
+  UnlabelledExample,
+  UnlabelledLoadResult,
+  UnlabelledSource
 } from "../Dataset.js"
 import { readLines } from "./lines.js"
 import { type RecordItem, readRecords } from "./records.js"
 
-/** What the row reader needs, resolved from a {@link Source} or a task. */
+/**
+ * A header layout: the named columns must all be in the header; `label` is read only with labels; `id` (a
+ * required column) or `ids` (the first present, if any) is read only without labels.
+ */
+interface HeaderLayout {
+  readonly header: true
+  readonly text: string
+  readonly textPair?: string | undefined
+  readonly label?: string | undefined
+  readonly id?: string | undefined
+  readonly ids?: ReadonlyArray<string> | undefined
+}
+
+/** A headerless layout: exactly `width` columns, or (`width` undefined) as many as the first row has. */
+interface IndexLayout {
+  readonly header: false
+  readonly width: number | undefined
+  readonly text: number
+  readonly textPair?: number | undefined
+  readonly label?: number | undefined
+  readonly id?: number | undefined
+}
+
+/** What the row reader needs, resolved from a {@link Source}, an {@link UnlabelledSource} or a task. */
 export interface Plan {
   readonly format: Format
-  readonly layouts: ReadonlyArray<
-    Layout | { readonly header: false; readonly width: "first"; readonly columns: Columns }
-  >
-  readonly jsonColumns?: Columns | undefined
-  readonly labels: LabelSpec
+  readonly layouts: ReadonlyArray<HeaderLayout | IndexLayout>
+  readonly jsonColumns?:
+    | {
+        readonly text: string
+        readonly textPair?: string | undefined
+        readonly label?: string | undefined
+        readonly id?: string | undefined
+      }
+    | undefined
+  readonly labels: LabelSpec | NoLabels
   readonly quote: string | null
   readonly onBadRow: OnBadRow
 }
@@ -44,7 +74,8 @@ export interface Plan {
 type LabelParser = (raw: string) => number | string
 
 /** Returns the label value, or the reason it is invalid (a string). */
-const labelParser = (labels: LabelSpec): LabelParser | InvalidDataOption => {
+const labelParser = (labels: LabelSpec | NoLabels): LabelParser | InvalidDataOption | undefined => {
+  if (labels.kind === "none") return undefined
   if (labels.kind === "regression") {
     const { min, max } = labels
     if ((min !== undefined && !Number.isFinite(min)) || (max !== undefined && !Number.isFinite(max))) {
@@ -60,6 +91,11 @@ const labelParser = (labels: LabelSpec): LabelParser | InvalidDataOption => {
       if (max !== undefined && value > max) return `is above the maximum ${max}`
       return value
     }
+  }
+  if (labels.kind !== "classification") {
+    return new InvalidDataOption({
+      reason: `unknown label kind ${JSON.stringify((labels as LabelSpec).kind)}`
+    })
   }
   const { names } = labels
   if (names.length === 0)
@@ -78,47 +114,65 @@ const labelParser = (labels: LabelSpec): LabelParser | InvalidDataOption => {
 }
 
 /** The accepted raw label values, for error messages. */
-const accepted = (labels: LabelSpec): ReadonlyArray<string> =>
+const accepted = (labels: LabelSpec | NoLabels): ReadonlyArray<string> =>
   labels.kind === "classification"
     ? Object.keys(labels.map ?? Object.fromEntries(labels.names.map((n) => [n, 0])))
     : []
 
-/** Resolves a generic {@link Source}. */
-export const planOf = (source: Source): Plan | InvalidDataOption => {
-  const { columns } = source
+/** Resolves a generic {@link Source} or {@link UnlabelledSource}. */
+export const planOf = (source: Source | UnlabelledSource): Plan | InvalidDataOption => {
   const onBadRow = source.onBadRow ?? "fail"
+  const labelled = source.labels.kind !== "none"
+  const { text, textPair } = source.columns
+  const label = "label" in source.columns && labelled ? source.columns.label : undefined
+  const id = "id" in source.columns && !labelled ? source.columns.id : undefined
+  if (labelled && label === undefined) {
+    return new InvalidDataOption({ reason: "columns.label is required with labels" })
+  }
+  const keys = [text, textPair, label, id].filter((c) => c !== undefined)
   if (source.format === "jsonl") {
-    for (const key of [columns.text, columns.textPair, columns.label]) {
-      if (typeof key === "number")
-        return new InvalidDataOption({ reason: "JSON Lines columns are keys, not indices" })
+    if (!keys.every((k) => typeof k === "string")) {
+      return new InvalidDataOption({ reason: "JSON Lines columns are keys, not indices" })
     }
     return {
       format: "jsonl",
       layouts: [],
-      jsonColumns: columns,
+      jsonColumns: {
+        text: text as string,
+        textPair: textPair as string | undefined,
+        label: label as string | undefined,
+        id: id as string | undefined
+      },
       labels: source.labels,
       quote: null,
       onBadRow
     }
   }
   const header = source.header ?? true
-  const names = [columns.text, columns.textPair, columns.label].filter((c) => c !== undefined)
-  if (header && !names.every((c) => typeof c === "string")) {
+  if (header && !keys.every((c) => typeof c === "string")) {
     return new InvalidDataOption({
       reason: "with a header, columns are names; give indices with header: false"
     })
   }
-  if (!header && !names.every((c) => typeof c === "number" && Number.isInteger(c) && c >= 0)) {
+  if (!header && !keys.every((c) => typeof c === "number" && Number.isInteger(c) && c >= 0)) {
     return new InvalidDataOption({ reason: "without a header, columns are 0-based indices" })
   }
-  const layout = header
+  const layout: HeaderLayout | IndexLayout = header
     ? {
-        header: true as const,
-        text: columns.text as string,
-        textPair: columns.textPair as string | undefined,
-        label: columns.label as string
+        header: true,
+        text: text as string,
+        textPair: textPair as string | undefined,
+        label: label as string | undefined,
+        id: id as string | undefined
       }
-    : { header: false as const, width: "first" as const, columns }
+    : {
+        header: false,
+        width: undefined,
+        text: text as number,
+        textPair: textPair as number | undefined,
+        label: label as number | undefined,
+        id: id as number | undefined
+      }
   const quote = source.quote === undefined ? (source.format === "csv" ? '"' : null) : source.quote
   if (quote !== null && quote.length !== 1)
     return new InvalidDataOption({ reason: "quote must be one character" })
@@ -129,8 +183,12 @@ interface Resolved {
   readonly width: number
   readonly text: number
   readonly textPair: number | undefined
-  readonly label: number
+  readonly label: number | undefined
+  readonly id: number | undefined
 }
+
+const neededWidth = (layout: IndexLayout): number =>
+  Math.max(layout.text, layout.textPair ?? 0, layout.label ?? 0, layout.id ?? 0) + 1
 
 /** Matches the first record to a layout; a header record is consumed. */
 const resolve = (
@@ -140,35 +198,44 @@ const resolve = (
   | { readonly resolved: Resolved; readonly consumed: boolean }
   | { readonly missing: ReadonlyArray<string> }
   | undefined => {
+  const labelled = plan.labels.kind !== "none"
   let missing: ReadonlyArray<string> | undefined
   for (const layout of plan.layouts) {
     if (layout.header) {
       const names = fields.map((f) => f.trim())
-      const wanted = [layout.text, layout.textPair, layout.label].filter((c) => c !== undefined)
+      const label = labelled ? layout.label : undefined
+      const id = labelled ? undefined : layout.id
+      const wanted = [layout.text, layout.textPair, label, id].filter((c) => c !== undefined)
       const absent = wanted.filter((w) => !names.includes(w))
       if (absent.length === 0) {
-        const index = (name: string) => names.indexOf(name)
+        const index = (name: string | undefined) => (name === undefined ? undefined : names.indexOf(name))
+        const optionalId = labelled ? undefined : layout.ids?.find((name) => names.includes(name))
         return {
           resolved: {
             width: fields.length,
-            text: index(layout.text),
-            textPair: layout.textPair === undefined ? undefined : index(layout.textPair),
-            label: index(layout.label)
+            text: names.indexOf(layout.text),
+            textPair: index(layout.textPair),
+            label: index(label),
+            id: index(id ?? optionalId)
           },
           consumed: true
         }
       }
       missing ??= absent
-    } else if ("columns" in layout) {
-      const { text, textPair, label } = layout.columns as { text: number; textPair?: number; label: number }
-      const needed = Math.max(text, textPair ?? 0, label) + 1
-      if (fields.length >= needed) {
-        return { resolved: { width: fields.length, text, textPair, label }, consumed: false }
-      }
-    } else if (fields.length === layout.width) {
-      return {
-        resolved: { width: layout.width, text: layout.text, textPair: layout.textPair, label: layout.label },
-        consumed: false
+    } else {
+      const fits =
+        layout.width === undefined ? fields.length >= neededWidth(layout) : fields.length === layout.width
+      if (fits) {
+        return {
+          resolved: {
+            width: fields.length,
+            text: layout.text,
+            textPair: layout.textPair,
+            label: labelled ? layout.label : undefined,
+            id: labelled ? undefined : layout.id
+          },
+          consumed: false
+        }
       }
     }
   }
@@ -179,46 +246,81 @@ const widthsOf = (plan: Plan): string =>
   plan.layouts
     .flatMap((l) => {
       if (l.header) return []
-      if (l.width !== "first") return [String(l.width)]
-      const { text, textPair, label } = l.columns as { text: number; textPair?: number; label: number }
-      return [`at least ${Math.max(text, textPair ?? 0, label) + 1}`]
+      if (l.width !== undefined) return [String(l.width)]
+      return [`at least ${neededWidth(l)}`]
     })
     .join(" or ")
 
+/** The raw values of one row: the label (with labels) or the id (without), with their 1-based columns. */
+interface RawRow {
+  readonly line: number
+  readonly text: unknown
+  readonly textPair: unknown
+  readonly label?: { readonly value: unknown; readonly column: number } | undefined
+  readonly id?: { readonly value: unknown; readonly column: number | undefined } | undefined
+}
+
+/** A JSON value or field as label or id text: strings as they are, numbers and booleans as their text. */
+const scalarText = (value: unknown, booleans: boolean): string | undefined =>
+  typeof value === "string"
+    ? value
+    : typeof value === "number" || (booleans && typeof value === "boolean")
+      ? String(value)
+      : undefined
+
 /** The rows of a file, as an async generator that throws {@link LoadError}s. */
-async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row> {
+async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row<Example | UnlabelledExample>> {
   const parse = labelParser(plan.labels)
-  if (typeof parse !== "function") throw parse
+  if (parse instanceof InvalidDataOption) throw parse
   const expected = accepted(plan.labels)
   const skip = plan.onBadRow === "skip"
+  /** Without labels: where each id was first seen. */
+  const seen = new Map<string, number>()
   let index = 0
   let dataRows = 0
   let anyRecord = false
 
-  const bad = function* (error: RowError): Generator<Row> {
+  const bad = function* (error: RowError): Generator<Row<never>> {
     if (!skip) throw error
     yield { _tag: "Skipped", skipped: { line: error.line, reason: error.message, error } }
   }
 
-  const example = function* (
-    line: number,
-    text: unknown,
-    textPair: unknown,
-    rawLabel: unknown,
-    labelColumn: number
-  ): Generator<Row> {
-    dataRows++
+  const example = function* (row: RawRow): Generator<Row<Example | UnlabelledExample>> {
+    const { line, text, textPair } = row
+    const rowNumber = dataRows++
     if (typeof text !== "string")
       return yield* bad(new MalformedRow({ file, line, reason: "the text is not a string" }))
     if (textPair !== undefined && typeof textPair !== "string") {
       return yield* bad(new MalformedRow({ file, line, reason: "the second text is not a string" }))
     }
-    const raw =
-      typeof rawLabel === "string"
-        ? rawLabel
-        : typeof rawLabel === "number" || typeof rawLabel === "boolean"
-          ? String(rawLabel)
-          : undefined
+    if (parse === undefined) {
+      let id = String(rowNumber)
+      if (row.id !== undefined) {
+        const { value, column } = row.id
+        const raw = scalarText(value, false)?.trim()
+        if (raw === undefined || raw === "") {
+          const reason =
+            raw === undefined
+              ? `the id ${JSON.stringify(value)} is not a string or number`
+              : "the id is empty"
+          return yield* bad(new MalformedRow({ file, line, column, reason }))
+        }
+        const first = seen.get(raw)
+        if (first !== undefined) {
+          return yield* bad(
+            new MalformedRow({ file, line, column, reason: `duplicate id "${raw}" (first on line ${first})` })
+          )
+        }
+        seen.set(raw, line)
+        id = raw
+      }
+      return yield { _tag: "Example", example: { index: index++, line, id, text, textPair } }
+    }
+    if (row.label === undefined) {
+      throw new InvalidDataOption({ reason: "the layout has no label column" })
+    }
+    const { value: rawLabel, column: labelColumn } = row.label
+    const raw = scalarText(rawLabel, true)
     if (raw === undefined) {
       return yield* bad(
         new MalformedRow({ file, line, reason: `the label ${JSON.stringify(rawLabel)} is not a value` })
@@ -266,8 +368,8 @@ async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row> {
         continue
       }
       const record = value as Record<string, unknown>
-      const absent = [columns.text, columns.textPair, columns.label].filter(
-        (k): k is string => typeof k === "string" && !(k in record)
+      const absent = [columns.text, columns.textPair, columns.label, columns.id].filter(
+        (k): k is string => k !== undefined && !(k in record)
       )
       if (absent.length > 0) {
         dataRows++
@@ -280,14 +382,13 @@ async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row> {
         )
         continue
       }
-      const pairKey = columns.textPair as string | undefined
-      yield* example(
+      yield* example({
         line,
-        record[columns.text as string],
-        pairKey === undefined ? undefined : record[pairKey],
-        record[columns.label as string],
-        1
-      )
+        text: record[columns.text],
+        textPair: columns.textPair === undefined ? undefined : record[columns.textPair],
+        label: columns.label === undefined ? undefined : { value: record[columns.label], column: 1 },
+        id: columns.id === undefined ? undefined : { value: record[columns.id], column: undefined }
+      })
     }
     if (!anyRecord) throw new EmptyFile({ file, reason: "it holds no JSON lines" })
     if (dataRows === 0) throw new EmptyFile({ file, reason: "it holds no rows" })
@@ -339,13 +440,14 @@ async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row> {
       )
       continue
     }
-    yield* example(
+    yield* example({
       line,
-      fields[layout.text],
-      layout.textPair === undefined ? undefined : fields[layout.textPair],
-      fields[layout.label],
-      layout.label + 1
-    )
+      text: fields[layout.text],
+      textPair: layout.textPair === undefined ? undefined : fields[layout.textPair],
+      label:
+        layout.label === undefined ? undefined : { value: fields[layout.label], column: layout.label + 1 },
+      id: layout.id === undefined ? undefined : { value: fields[layout.id], column: layout.id + 1 }
+    })
   }
   if (!anyRecord) throw new EmptyFile({ file, reason: "it is empty" })
   if (dataRows === 0) {
@@ -370,8 +472,14 @@ const isLoadError = (u: unknown): u is LoadError =>
     "InvalidDataOption"
   ].includes((u as { _tag: string })._tag)
 
-/** The rows of a file under a resolved plan, as a stream. */
-export const streamPlan = (file: string, plan: Plan | InvalidDataOption): Stream.Stream<Row, LoadError> =>
+/**
+ * The rows of a file under a resolved plan, as a stream: {@link Example}s with labels, and
+ * {@link UnlabelledExample}s without (callers narrow the type to the plan's).
+ */
+export const streamPlan = (
+  file: string,
+  plan: Plan | InvalidDataOption
+): Stream.Stream<Row<Example | UnlabelledExample>, LoadError> =>
   plan instanceof InvalidDataOption
     ? Stream.fail(plan)
     : Stream.suspend(() =>
@@ -380,25 +488,25 @@ export const streamPlan = (file: string, plan: Plan | InvalidDataOption): Stream
         )
       )
 
-/** Collects a row stream into a {@link LoadResult}. */
-export const collect = (
+/** Collects a row stream into a load result. */
+export const collect = <R extends LoadResult | UnlabelledLoadResult>(
   file: string,
-  labels: LabelSpec,
-  rows: Stream.Stream<Row, LoadError>
-): Effect.Effect<LoadResult, LoadError> =>
+  labels: R["labels"],
+  rows: Stream.Stream<Row<R["examples"][number]>, LoadError>
+): Effect.Effect<R, LoadError> =>
   Effect.map(
     Stream.runFold(
       rows,
-      () => ({ examples: [] as Array<Example>, skipped: [] as Array<SkippedRow> }),
+      () => ({ examples: [] as Array<R["examples"][number]>, skipped: [] as Array<SkippedRow> }),
       (acc, row) => {
         if (row._tag === "Example") acc.examples.push(row.example)
         else acc.skipped.push(row.skipped)
         return acc
       }
     ),
-    ({ examples, skipped }) => ({ file, labels, examples, skipped })
+    ({ examples, skipped }) => ({ file, labels, examples, skipped }) as unknown as R
   )
 
 /** The examples of a row stream, skipped rows left out. */
-export const examplesOf = <E>(rows: Stream.Stream<Row, E>): Stream.Stream<Example, E> =>
+export const examplesOf = <A, E>(rows: Stream.Stream<Row<A>, E>): Stream.Stream<A, E> =>
   Stream.filterMap(rows, (row) => (row._tag === "Example" ? Result.succeed(row.example) : Result.fail(row)))

@@ -1,0 +1,21 @@
+/**
+ * The `addrop` command line.
+ *
+ * @since 0.1.0
+ */
+import { Command } from "effect/cli"
+import * as Attribute from "./commands/Attribute.js"
+import * as Eval from "./commands/Eval.js"
+import * as Predict from "./commands/Predict.js"
+import * as Train from "./commands/Train.js"
+
+/**
+ * The root command with its subcommands.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const addrop = Command.make("addrop").pipe(
+  Command.withDescription("AD-Drop (attribution-driven dropout) fine-tuning for TensorFlow.js"),
+  Command.withSubcommands([Train.command, Eval.command, Predict.command, Attribute.command])
+)

@@ -1,0 +1,295 @@
+/**
+ * What a command works on: the model (a Hugging Face folder or a randomly initialised preset), its
+ * tokenizer, and a GLUE task's data, turned into batches and scores.
+ *
+ * @since 0.1.0
+ */
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { readModelFolder } from "@addrop/checkpoint"
+import { Batch, type Dataset, Glue, type LoadError } from "@addrop/data"
+import { evaluate as glueEvaluate } from "@addrop/metrics"
+import { Model, Presets, Pretrained } from "@addrop/models"
+import { Key } from "@addrop/random"
+import { Tokenizer } from "@addrop/tokenizer"
+import { Evaluate } from "@addrop/trainer"
+import type { Trainer } from "@addrop/trainer"
+import { Effect, type FileSystem } from "effect"
+import * as Assets from "./Assets.js"
+import { InvalidOption, MissingInput } from "./CliError.js"
+
+/**
+ * The model task and label count of a GLUE task.
+ *
+ * @since 0.1.0
+ * @category tasks
+ */
+export const headOf = (
+  task: Glue.TaskName
+): { readonly task: Model.Model["task"]; readonly numLabels: number } => {
+  const labels = Glue.tasks[task].labels
+  return labels.kind === "regression"
+    ? { task: "regression", numLabels: 1 }
+    : { task: "classification", numLabels: labels.names.length }
+}
+
+/**
+ * A loaded model and where it came from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoadedModel {
+  readonly model: Model.Model
+  /** Whether the weights came from a checkpoint (false: a randomly initialised preset). */
+  readonly pretrained: boolean
+  readonly description: string
+  readonly tokenizer: Tokenizer.Tokenizer
+  /** The tokenizer's files, copied next to saved models so that they are self-contained. */
+  readonly tokenizerFiles: Readonly<Record<string, Uint8Array>>
+}
+
+const presetNames = Object.keys(Presets.byName)
+
+const tokenizerFilesOf = (dir: string): Record<string, Uint8Array> => {
+  const out: Record<string, Uint8Array> = {}
+  for (const name of [
+    "tokenizer.json",
+    "vocab.txt",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "vocab.json",
+    "merges.txt"
+  ]) {
+    const path = join(dir, name)
+    if (existsSync(path)) out[name] = new Uint8Array(readFileSync(path))
+  }
+  return out
+}
+
+const loadTokenizer = (dir: string) =>
+  Tokenizer.fromDirectory(dir).pipe(
+    Effect.map((tokenizer) => ({ tokenizer, tokenizerFiles: tokenizerFilesOf(dir) })),
+    Effect.mapError(
+      (e) =>
+        new MissingInput({ path: dir, reason: `no usable tokenizer (${e.message}); pass --tokenizer DIR` })
+    )
+  )
+
+/**
+ * Loads `--model`: a preset name gives a randomly initialised model (seeded by `seed`) with the
+ * bert-base-uncased tokenizer; a folder is read as a Hugging Face checkpoint (a head it lacks is initialised).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const loadModel = (options: {
+  readonly model: string
+  readonly tokenizer: string | undefined
+  readonly head: ReturnType<typeof headOf>
+  readonly seed: number
+}): Effect.Effect<
+  LoadedModel,
+  InvalidOption | MissingInput | Pretrained.PretrainedError | import("@addrop/checkpoint").ReadModelError,
+  FileSystem.FileSystem
+> =>
+  Effect.gen(function* () {
+    const key = Key.foldAll(Key.make(options.seed), [Key.Purpose.init])
+    if (presetNames.includes(options.model)) {
+      const config = Presets.byName[options.model as Presets.PresetName]
+      if (config.modelType === "roberta" && options.tokenizer === undefined) {
+        return yield* new InvalidOption({
+          option: "tokenizer",
+          value: undefined,
+          reason: "the roberta-base preset needs a byte-level BPE tokenizer folder (--tokenizer DIR)"
+        })
+      }
+      const model = yield* Model.make(config, { ...options.head, key })
+      const { tokenizer, tokenizerFiles } = yield* loadTokenizer(options.tokenizer ?? Assets.bertTokenizer())
+      return {
+        model,
+        pretrained: false,
+        description: `${options.model} preset (${config.numHiddenLayers} layers, hidden ${config.hiddenSize}), randomly initialised`,
+        tokenizer,
+        tokenizerFiles
+      }
+    }
+    if (!existsSync(options.model) || !statSync(options.model).isDirectory()) {
+      return yield* new InvalidOption({
+        option: "model",
+        value: options.model,
+        reason: `is neither a model folder nor a preset (${presetNames.join(", ")})`
+      })
+    }
+    const folder = yield* readModelFolder(options.model)
+    const { model } = yield* Pretrained.fromPretrained(folder, { ...options.head, key })
+    const { tokenizer, tokenizerFiles } = yield* loadTokenizer(options.tokenizer ?? options.model)
+    return {
+      model,
+      pretrained: true,
+      description: `${options.model} (${folder.config.model_type})`,
+      tokenizer,
+      tokenizerFiles
+    }
+  })
+
+/**
+ * The train and dev files of a task: `--train`/`--dev`, or `--data DIR` (train.tsv, dev.tsv; MNLI's
+ * dev_matched.tsv), or the embedded SST-2 sample.
+ *
+ * @since 0.1.0
+ * @category data
+ */
+export const dataFiles = (options: {
+  readonly task: Glue.TaskName
+  readonly data: string | undefined
+  readonly train: string | undefined
+  readonly dev: string | undefined
+}): Effect.Effect<
+  { readonly train: string; readonly dev: string; readonly embedded: boolean },
+  MissingInput | InvalidOption
+> =>
+  Effect.gen(function* () {
+    if (options.train !== undefined && options.dev !== undefined) {
+      for (const path of [options.train, options.dev])
+        if (!existsSync(path)) return yield* new MissingInput({ path, reason: "no such file" })
+      return { train: options.train, dev: options.dev, embedded: false }
+    }
+    if (options.data === undefined) {
+      if (options.task !== "sst2") {
+        return yield* new InvalidOption({
+          option: "data",
+          value: undefined,
+          reason: `task ${options.task} needs --data DIR or --train/--dev (only SST-2 is embedded)`
+        })
+      }
+      const dir = Assets.sst2Sample()
+      return { train: join(dir, "train.tsv"), dev: join(dir, "dev.tsv"), embedded: true }
+    }
+    const train = join(options.data, "train.tsv")
+    const dev = [join(options.data, "dev.tsv"), join(options.data, "dev_matched.tsv")].find(existsSync)
+    if (!existsSync(train))
+      return yield* new MissingInput({
+        path: train,
+        reason: "no such file (expected a GLUE task folder with train.tsv and dev.tsv)"
+      })
+    if (dev === undefined)
+      return yield* new MissingInput({ path: join(options.data, "dev.tsv"), reason: "no such file" })
+    return { train, dev, embedded: false }
+  })
+
+/**
+ * The dev file of a task: `--dev`, or `DIR/dev.tsv` (MNLI: `dev_matched.tsv`) of `--data`, or the embedded
+ * SST-2 sample's.
+ *
+ * @since 0.1.0
+ * @category data
+ */
+export const devFile = (options: {
+  readonly task: Glue.TaskName
+  readonly data: string | undefined
+  readonly dev: string | undefined
+}): Effect.Effect<string, MissingInput | InvalidOption> =>
+  Effect.gen(function* () {
+    if (options.dev !== undefined) {
+      return existsSync(options.dev)
+        ? options.dev
+        : yield* new MissingInput({ path: options.dev, reason: "no such file" })
+    }
+    if (options.data === undefined) {
+      if (options.task !== "sst2") {
+        return yield* new InvalidOption({
+          option: "data",
+          value: undefined,
+          reason: `task ${options.task} needs --data DIR or --dev FILE`
+        })
+      }
+      return join(Assets.sst2Sample(), "dev.tsv")
+    }
+    const dev = [join(options.data, "dev.tsv"), join(options.data, "dev_matched.tsv")].find(existsSync)
+    return dev ?? (yield* new MissingInput({ path: join(options.data, "dev.tsv"), reason: "no such file" }))
+  })
+
+/**
+ * Loads a task file, keeping the first `limit` examples.
+ *
+ * @since 0.1.0
+ * @category data
+ */
+export const loadExamples = (
+  task: Glue.TaskName,
+  file: string,
+  limit?: number
+): Effect.Effect<Dataset.LoadResult, LoadError> =>
+  Glue.loadAll(task, file).pipe(
+    Effect.map((dataset) =>
+      limit === undefined || dataset.examples.length <= limit
+        ? dataset
+        : { ...dataset, examples: dataset.examples.slice(0, limit) }
+    )
+  )
+
+/**
+ * Batches of a dataset in file order, tokenized.
+ *
+ * @since 0.1.0
+ * @category data
+ */
+export const orderedBatches = (
+  dataset: Parameters<typeof Batch.collate>[0],
+  tokenizer: Tokenizer.Tokenizer,
+  batchSize: number,
+  maxLength: number
+): Array<Batch.Batch> =>
+  Batch.batchIndices(dataset.examples.length, { batchSize }).map((indices) =>
+    Effect.runSync(Batch.collate(dataset, indices, { tokenizer, maxLength }))
+  )
+
+/**
+ * Training batches: shuffled per (seed, epoch), last partial batch dropped, tokenized lazily.
+ *
+ * @since 0.1.0
+ * @category data
+ */
+export const trainData = (
+  dataset: Parameters<typeof Batch.collate>[0],
+  tokenizer: Tokenizer.Tokenizer,
+  options: { readonly batchSize: number; readonly maxLength: number; readonly seed: number }
+): Trainer.TrainData => {
+  const n = dataset.examples.length
+  const stepsPerEpoch = Math.floor(n / options.batchSize)
+  return {
+    stepsPerEpoch,
+    batches: function* (epoch) {
+      const order = Batch.epochOrder(n, { seed: options.seed, epoch })
+      for (let b = 0; b < stepsPerEpoch; b++) {
+        yield Effect.runSync(
+          Batch.collate(dataset, order.subarray(b * options.batchSize, (b + 1) * options.batchSize), {
+            tokenizer,
+            maxLength: options.maxLength
+          })
+        )
+      }
+    }
+  }
+}
+
+/**
+ * Scores a model on a task's dev batches with the task's GLUE metrics.
+ *
+ * @since 0.1.0
+ * @category evaluation
+ */
+export const evaluator =
+  (task: Glue.TaskName, batches: ReadonlyArray<Batch.Batch>): Evaluate.Evaluator =>
+  (model) =>
+    Evaluate.predict(model, batches).pipe(
+      // Predictions and labels come from the model and the validated dataset: a metric error is a bug.
+      Effect.flatMap(({ predictions, labels }) =>
+        Effect.orDie(Effect.fromResult(glueEvaluate(task, predictions, labels)))
+      ),
+      Effect.map((scores) => {
+        const { main, ...metrics } = scores as unknown as Record<string, number>
+        return { metrics, main: main! }
+      })
+    )

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * The `addrop` executable.
+ *
+ * @since 0.1.0
+ */
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Cause, Effect, Layer } from "effect"
+import { CliError, CliOutput, Command } from "effect/cli"
+import { addrop } from "./Cli.js"
+
+const VERSION = "0.1.0"
+const commandNames = ["train", "eval", "predict", "attribute", "bench"]
+
+// With no arguments, `addrop` runs the embedded default: `addrop train`.
+const argv = process.argv.length <= 2 ? [...process.argv, "train"] : process.argv
+
+// Help and version go through the library's presenter; a bad invocation is reported below as one line.
+const presenter: CliOutput.Presenter = {
+  present: (event) =>
+    event._tag === "InvalidInvocation" || (event._tag === "Help" && event.reason === "Implicit")
+      ? Effect.void
+      : CliOutput.defaultPresenter.present(event)
+}
+
+const program = Command.runWith(addrop, { version: VERSION, renderErrors: false })(argv.slice(2)).pipe(
+  Effect.provide(Layer.merge(NodeServices.layer, CliOutput.layerPresenter(presenter))),
+  Effect.catchCause((cause) =>
+    Effect.sync(() => {
+      // Every failure is one line on stderr and exit status 1; `--help` is not a failure.
+      const failure = Cause.squash(cause)
+      const usageErrors =
+        CliError.isCliError(failure) && failure._tag === "ShowHelp" ? failure.errors : undefined
+      if (usageErrors !== undefined && usageErrors.length === 0) return
+      const subcommand = argv.slice(2).find((a) => !a.startsWith("-"))
+      const help =
+        subcommand !== undefined && commandNames.includes(subcommand)
+          ? `addrop ${subcommand} --help`
+          : "addrop --help"
+      const message =
+        usageErrors !== undefined
+          ? `${usageErrors.map((e) => e.message).join("; ")} (see ${help})`
+          : failure instanceof Error
+            ? failure.message
+            : String(failure)
+      process.stderr.write(`addrop: ${message}\n`)
+      process.exitCode = 1
+    })
+  )
+)
+
+Effect.runPromise(program).then(
+  () => process.exit(),
+  (error) => {
+    process.stderr.write(`addrop: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exit(1)
+  }
+)
