@@ -13,7 +13,8 @@ import * as Target from "./Target.js"
 
 /**
  * - `ga`: gradient of the pseudo-label logit (AD-Drop); for regression and token tasks, −∂L/∂A against
- *   pseudo labels (gold targets for regression), as the paper prescribes;
+ *   pseudo labels (gold targets for regression), as the paper prescribes — a regression model given no
+ *   targets attributes its prediction itself (∂ŷ/∂A);
  * - `gold`: gradient of the gold-label logit;
  * - `iga`: integrated gradients (m steps, default 20) of the pseudo-label logit;
  * - `aa`: the attention probabilities;
@@ -113,7 +114,9 @@ const targetFor = (
         : Effect.succeed(Target.goldLabel(options.labels))
     case "ga":
     case "iga":
-      return task === "classification" ? Effect.succeed(Target.pseudoLabel) : lossTarget()
+      if (task === "classification") return Effect.succeed(Target.pseudoLabel)
+      if (task === "regression" && options.labels === undefined) return Effect.succeed(Target.prediction)
+      return lossTarget()
     case "aa":
     case "rd":
       return Effect.succeed(Target.pseudoLabel)

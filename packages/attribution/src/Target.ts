@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { crossEntropy, meanSquaredError, tokenCrossEntropy } from "@addrop/ops"
+import { crossEntropy, meanSquaredError } from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
 
 /**
@@ -63,6 +63,15 @@ export const negativeLoss =
     tf.neg(loss(logits))
 
 /**
+ * The regression output summed over the batch: F = Σ_b ŷ_b. What a regression model's prediction is
+ * attributed to when no gold target is at hand (e.g. inspecting a single input).
+ *
+ * @since 0.1.0
+ * @category targets
+ */
+export const prediction: Target = (logits) => tf.sum(logits)
+
+/**
  * −L for regression: L is the mean squared error against the gold targets `[B]`.
  *
  * @since 0.1.0
@@ -84,7 +93,8 @@ export const pseudoLabelLoss: Target = negativeLoss((logits) => {
 
 /**
  * −L for token classification `[B,L,C]`: L is the mean cross-entropy over real tokens (`tokenMask` [B,L],
- * 1 = real) against each token's pseudo label (its argmax).
+ * 1 = real) against each token's pseudo label (its argmax). Written with one-hot pseudo labels so that every
+ * op between the attention maps and F has a gradient (a comparison on the labels would not).
  *
  * @since 0.1.0
  * @category targets
@@ -94,11 +104,9 @@ export const tokenPseudoLabelLoss =
   (logits) => {
     if (logits.rank !== 3)
       throw new RangeError(`tokenPseudoLabelLoss needs logits [B,L,C], got [${logits.shape}]`)
-    const pseudo = tf.argMax(logits, 2) as tf.Tensor2D
-    const labels = tf.where(
-      tf.notEqual(tokenMask, 0),
-      pseudo,
-      tf.fill(pseudo.shape, -100, "int32")
-    ) as tf.Tensor2D
-    return tf.neg(tokenCrossEntropy(logits as tf.Tensor3D, labels))
+    const classes = logits.shape[2]!
+    const pseudo = tf.oneHot(tf.argMax(logits, 2), classes)
+    const logProbability = tf.sum(tf.mul(pseudo, tf.logSoftmax(logits)), 2)
+    const real = tf.cast(tokenMask, "float32")
+    return tf.div(tf.sum(tf.mul(logProbability, real)), tf.maximum(tf.sum(real), 1)) as tf.Scalar
   }

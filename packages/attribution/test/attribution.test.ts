@@ -2,7 +2,7 @@ import { describeBackends, expectAllClose, statuses } from "@addrop/conformance"
 import { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
-import { afterAll, expect, it, vi } from "vitest"
+import { afterAll, describe, expect, it, vi } from "vitest"
 import { Attribution, Method, Target } from "../src/index.js"
 import { makeToyModel, toyBatch } from "./toyModel.js"
 
@@ -146,5 +146,14 @@ describeBackends("attribution on a toy attention model", backends, () => {
       Effect.flip(Method.attribute(model, batch, { method: "gold", layers: [0] }))
     )
     expect(noLabels.message).toContain("labels")
+  })
+})
+
+describe("targets for regression", () => {
+  it("ga attributes −MSE against given targets, and the prediction itself without targets", async () => {
+    const predictions = tf.tensor1d([0.5, 2])
+    expect((await Target.prediction(predictions).data())[0]).toBeCloseTo(2.5, 6)
+    const negativeMse = await Target.regression(tf.tensor1d([1, 1]))(predictions).data()
+    expect(negativeMse[0]).toBeCloseTo(-(0.25 + 1) / 2, 6)
   })
 })

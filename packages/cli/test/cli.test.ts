@@ -1,0 +1,303 @@
+/**
+ * The `addrop` executable end to end, in child processes: every command on the four shared GLUE datasets
+ * (STS-B as regression), usage errors, resume after SIGKILL, divergence, and the report in Chromium.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { addrop, jsonLines, shared, start, tempDir } from "./run.js"
+
+const dirs: Array<ReturnType<typeof tempDir>> = []
+const scratch = () => {
+  const dir = tempDir()
+  dirs.push(dir)
+  return dir.path
+}
+afterAll(() => {
+  for (const d of dirs) d.cleanup()
+})
+
+// Small runs: the first 64 training and 32 dev examples, two epochs (one plain, one AD-Drop).
+const small = [
+  "--max-train",
+  "64",
+  "--max-dev",
+  "32",
+  "--epochs",
+  "2",
+  "--batch",
+  "16",
+  "--max-length",
+  "48",
+  "--json"
+]
+
+const summaryOf = (stdout: string) =>
+  jsonLines(stdout).find((l) => l.type === "summary") as Record<string, any>
+
+describe("usage", () => {
+  it("--help lists the subcommands and exits 0", () => {
+    const r = addrop(["--help"])
+    expect(r.status).toBe(0)
+    for (const c of ["train", "eval", "predict", "attribute"]) expect(r.stdout).toContain(c)
+    expect(addrop(["train", "--help"]).stdout).toContain("--schedule")
+  })
+  it.each([
+    [["train", "--p", "2"], "addrop: --p 2: must be a number in [0, 1]"],
+    [
+      ["train", "--bogus"],
+      "addrop: Unrecognized flag: --bogus in command addrop train (see addrop train --help)"
+    ],
+    [
+      ["train", "--task", "cola"],
+      "addrop: --data: task cola needs --data DIR or --train/--dev (only SST-2 is embedded)"
+    ],
+    [
+      ["eval", "--model", "/nonexistent"],
+      "addrop: --model /nonexistent: is neither a model folder nor a preset"
+    ],
+    [["frobnicate"], 'addrop: Unknown subcommand "frobnicate"']
+  ])("%j fails with one clear line and status 1", (args, message) => {
+    const r = addrop(args)
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain(message)
+  })
+})
+
+const datasets = [
+  { task: "sst2", text: "a gripping , funny film", metric: "accuracy" },
+  { task: "cola", text: "the book was written by her .", metric: "matthews" },
+  { task: "rte", text: "the cat sat on the mat .", pair: "a cat is sitting .", metric: "accuracy" },
+  { task: "stsb", text: "a man is playing a guitar .", pair: "a person plays music .", metric: "pearson" }
+] as const
+
+describe.each(datasets)("$task: train, eval, predict, attribute", ({ task, text, metric, ...rest }) => {
+  const out = scratch()
+  const data = join(shared, task)
+  it("train runs cross-tuned AD-Drop and saves the best model, checkpoints, metrics and the report", () => {
+    const r = addrop(["train", "--task", task, "--data", data, "--out", out, ...small])
+    expect(r.status, r.stderr).toBe(0)
+    const events = jsonLines(r.stdout)
+    expect(events.filter((e) => e.type === "epoch").map((e) => e.phase)).toEqual(["ft", "addrop"])
+    const summary = summaryOf(r.stdout)
+    expect(Object.keys(summary.best.metrics)).toContain(metric)
+    expect(Number.isFinite(summary.best.main)).toBe(true)
+    for (const f of [
+      "best/model.safetensors",
+      "best/config.json",
+      "best/vocab.txt",
+      "metrics.jsonl",
+      "report.html",
+      "run.json"
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true)
+    }
+    const config = JSON.parse(readFileSync(join(out, "best", "config.json"), "utf8"))
+    if (task === "stsb") expect(config.problem_type).toBe("regression")
+  })
+  it("eval scores the best model on the dev set", () => {
+    const r = addrop(["eval", "--task", task, "--data", data, "--model", join(out, "best"), "--json"])
+    expect(r.status, r.stderr).toBe(0)
+    const scores = jsonLines(r.stdout)[0]!
+    expect(scores.examples).toBeGreaterThan(200)
+    expect(typeof scores[metric]).toBe("number")
+  })
+  it("predict writes a GLUE-style TSV with one row per example", () => {
+    const output = join(out, "predictions.tsv")
+    const r = addrop([
+      "predict",
+      "--task",
+      task,
+      "--model",
+      join(out, "best"),
+      "--input",
+      join(data, "dev.tsv"),
+      "--output",
+      output
+    ])
+    expect(r.status, r.stderr).toBe(0)
+    const lines = readFileSync(output, "utf8").trim().split("\n")
+    expect(lines[0]).toBe("index\tprediction")
+    const devRows =
+      readFileSync(join(data, "dev.tsv"), "utf8").trim().split("\n").length -
+      (task === "cola" || task === "stsb" ? 0 : 1)
+    expect(lines).toHaveLength(devRows + 1)
+    const value = lines[1]!.split("\t")[1]!
+    if (task === "stsb") expect(Number.isFinite(Number(value))).toBe(true)
+    else if (task === "rte") expect(["entailment", "not_entailment"]).toContain(value)
+    else expect(["0", "1"]).toContain(value)
+  })
+  it("attribute --json prints the documented object, deterministic for a seed", () => {
+    const pair = "pair" in rest ? ["--text-pair", rest.pair] : []
+    const args = [
+      "attribute",
+      "--task",
+      task,
+      "--model",
+      join(out, "best"),
+      "--text",
+      text,
+      ...pair,
+      "--layers",
+      "all",
+      "--p",
+      "0.3",
+      "--q",
+      "0.5",
+      "--seed",
+      "3",
+      "--json"
+    ]
+    const first = addrop(args)
+    expect(first.status, first.stderr).toBe(0)
+    const result = JSON.parse(first.stdout) as Record<string, any>
+    expect(Object.keys(result).sort()).toEqual([
+      "attributions",
+      "inputIds",
+      "logits",
+      "masks",
+      "pseudoLabel",
+      "tokens"
+    ])
+    expect(result.tokens[0]).toBe("[CLS]")
+    expect(result.inputIds).toHaveLength(result.tokens.length)
+    expect(Object.keys(result.attributions)).toEqual(["0", "1"])
+    const L = result.tokens.length
+    expect(result.attributions["0"]).toHaveLength(2) // heads
+    expect(result.attributions["0"][0]).toHaveLength(L)
+    expect(result.attributions["0"][0][0]).toHaveLength(L)
+    const dropped = (result.masks["1"] as Array<Array<Array<number>>>).flat(2)
+    expect(dropped.every((v) => v === 0 || v === 1)).toBe(true)
+    expect(addrop(args).stdout).toBe(first.stdout)
+  })
+})
+
+describe("robustness", () => {
+  it("a run killed with SIGKILL resumes and ends with the same metrics as an uninterrupted run", async () => {
+    const common = [
+      "train",
+      "--max-train",
+      "96",
+      "--max-dev",
+      "32",
+      "--epochs",
+      "3",
+      "--batch",
+      "16",
+      "--max-length",
+      "32",
+      "--checkpoint-every",
+      "2",
+      "--json",
+      "--report",
+      "false"
+    ]
+    const straightOut = scratch()
+    const straight = addrop([...common, "--out", straightOut])
+    expect(straight.status, straight.stderr).toBe(0)
+
+    const killedOut = scratch()
+    const child = start([...common, "--out", killedOut])
+    // Kill it mid-run, after a checkpoint exists and before it finishes.
+    await new Promise<void>((resolve, reject) => {
+      let buffer = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffer += chunk.toString()
+        if (buffer.includes('"type":"step","step":8,')) {
+          child.kill("SIGKILL")
+          resolve()
+        }
+      })
+      child.on("exit", () => reject(new Error("the run finished before it could be killed")))
+    })
+    await new Promise((resolve) => child.on("exit", resolve))
+    expect(existsSync(join(killedOut, "checkpoints", "latest.json"))).toBe(true)
+    expect(summaryOf(readFileSync(join(killedOut, "metrics.jsonl"), "utf8"))).toBeUndefined()
+
+    const resumed = addrop(["train", "--resume", "--out", killedOut, "--json", "--report", "false"])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    const started = jsonLines(resumed.stdout).find((e) => e.type === "run-started")!
+    expect(started.resumedAt).toBeGreaterThan(0)
+    const a = summaryOf(straight.stdout)
+    const b = summaryOf(resumed.stdout)
+    expect(b.best).toEqual(a.best)
+    expect(b.steps).toBe(a.steps)
+    // The logs agree step by step: the resumed run redid exactly what the killed run lost.
+    const losses = (path: string) =>
+      jsonLines(readFileSync(path, "utf8"))
+        .filter((l) => l.type === "step")
+        .map((l) => l.loss)
+    expect(losses(join(killedOut, "metrics.jsonl"))).toEqual(losses(join(straightOut, "metrics.jsonl")))
+  })
+
+  it("resuming with other settings is refused", () => {
+    const out = scratch()
+    expect(
+      addrop([
+        "train",
+        "--max-train",
+        "32",
+        "--max-dev",
+        "16",
+        "--epochs",
+        "1",
+        "--batch",
+        "16",
+        "--out",
+        out,
+        "--report",
+        "false"
+      ]).status
+    ).toBe(0)
+    const r = addrop(["train", "--resume", "--out", out, "--p", "0.9"])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain("other settings")
+  })
+
+  it("a diverging run stops with one line naming the step and keeps its last checkpoint", () => {
+    const out = scratch()
+    const r = addrop([
+      "train",
+      "--max-train",
+      "64",
+      "--max-dev",
+      "16",
+      "--epochs",
+      "2",
+      "--batch",
+      "16",
+      "--lr",
+      "0.9",
+      "--warmup",
+      "0",
+      "--max-grad-norm",
+      "1e30",
+      "--out",
+      out,
+      "--report",
+      "false"
+    ])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toMatch(/Training diverged at step \d+ \(epoch \d\)/)
+  })
+
+  it("a config file supplies options and flags override it", () => {
+    const out = scratch()
+    const config = join(out, "options.json")
+    writeFileSync(
+      config,
+      JSON.stringify({ "max-train": 32, maxDev: 16, epochs: 1, batch: 16, report: false, schedule: "always" })
+    )
+    const r = addrop(["train", "--config", config, "--batch", "8", "--out", out, "--json"])
+    expect(r.status, r.stderr).toBe(0)
+    const started = jsonLines(r.stdout).find((e) => e.type === "run-started")!
+    expect(started.stepsPerEpoch).toBe(4)
+    expect(
+      jsonLines(r.stdout)
+        .filter((e) => e.type === "step")
+        .every((e) => e.phase === "addrop")
+    ).toBe(true)
+  })
+})
