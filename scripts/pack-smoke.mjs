@@ -44,12 +44,13 @@ import { Attribution, Target } from "@addrop/attribution"
 import { Mask, Sampler } from "@addrop/mask"
 import { Model, Presets } from "@addrop/models"
 import { Key } from "@addrop/random"
-import { Schedule } from "@addrop/schedule"
+import { crossTuning } from "@addrop/schedule"
 import * as all from "./imports.mjs"
 
 const program = Effect.gen(function* () {
   const backend = yield* TensorBackend.TensorBackend
-  const model = Presets.build("tiny", { task: "classification", numLabels: 2, key: Key.make(0), vocabSize: 64 })
+  const config = { ...Presets.tiny, vocabSize: 64, hiddenSize: 32, numAttentionHeads: 2, intermediateSize: 64 }
+  const model = Model.makeUnsafe(config, { task: "classification", numLabels: 2, key: Key.make(0) })
   const batch = { inputIds: tf.tensor2d([[2, 5, 9, 3]], [1, 4], "int32"), attentionMask: tf.tensor2d([[1, 1, 1, 0]], [1, 4], "int32") }
   const { maps, logits } = Attribution.gradient({
     forward: (interventions) => model.forward(batch, { training: false, interventions }).logits,
@@ -59,11 +60,15 @@ const program = Effect.gen(function* () {
   })
   const dropped = Sampler.sample(maps.get(0), batch.attentionMask, { p: 0.5, q: 1, strategy: "high" }, Key.make(1))
   const count = (yield* Effect.promise(() => tf.sum(dropped).data()))[0]
-  return { backend: backend.name, modules: Object.keys(all).length, dropped: count, phase: Schedule.crossTuning()({ epoch: 1, step: 0, stepInEpoch: 0 }) }
+  tf.dispose([logits, dropped, ...maps.values()])
+  model.dispose()
+  return { backend: backend.name, modules: Object.keys(all).length, dropped: count, phase: crossTuning()({ epoch: 1, step: 0, stepInEpoch: 0 }) }
 })
 const result = await Effect.runPromise(Effect.provide(program, TensorBackend.layerWasm()))
 console.log(JSON.stringify(result))
-if (result.dropped !== 4 || result.phase !== "addrop" || result.backend !== "wasm") process.exit(1)
+// 2 heads × (3 real query rows × (3 − ⌊3·0.5⌋ = 2 candidates) + the pad query row, whose attribution is
+// all zeros, so its 3 real keys tie and are all candidates); q = 1 drops every candidate.
+if (result.dropped !== 18 || result.phase !== "addrop" || result.backend !== "wasm") process.exit(1)
 `
 )
 writeFileSync(join(project, "imports.mjs"), Object.keys(dependencies).filter((n) => n.startsWith("@addrop/")).map((n, i) => `export * as m${i} from "${n}"`).join("\n") + "\n")
