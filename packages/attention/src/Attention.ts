@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { dropout, matMul } from "@addrop/ops"
+import { add, dropout, matMul, scale } from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
 import type { Intervention } from "./Intervention.js"
 
@@ -32,7 +32,7 @@ export interface AttentionOptions {
 export interface AttentionResult {
   /** `probs · v`: `[B,H,L,D]`. */
   readonly context: tf.Tensor4D
-  /** The attention probabilities after the intervention's `mapProbs` and before dropout: `[B,H,L,L]`. */
+  /** The attention probabilities after the intervention (`mapProbs`, then `probsTap`), before dropout: `[B,H,L,L]`. */
   readonly probs: tf.Tensor4D
 }
 
@@ -63,14 +63,17 @@ export const attention = (
     throw new RangeError(`attention shapes disagree: q [${q.shape}], k [${k.shape}], v [${v.shape}]`)
   }
   const probs = tf.tidy(() => {
-    // Scaling q ([B,H,L,D]) is cheaper than scaling the scores ([B,H,L,L]).
-    let scores = matMul<tf.Tensor4D>(tf.mul(q, 1 / Math.sqrt(depth)), k, { transposeB: true })
-    if (options.keyPaddingBias !== undefined) scores = tf.add(scores, options.keyPaddingBias)
+    // Scaling q ([B,H,L,D]) is cheaper than scaling the scores ([B,H,L,L]). The ops' `scale` and `add` keep
+    // nothing for the backward pass (tfjs' Mul and Add would keep q and the scores before each bias).
+    let scores = matMul<tf.Tensor4D>(scale(q, 1 / Math.sqrt(depth)), k, { transposeB: true })
+    if (options.keyPaddingBias !== undefined) scores = add(scores, options.keyPaddingBias)
     const scoreBias = options.intervention?.scoreBias
-    if (scoreBias !== undefined) scores = tf.add(scores, scoreBias)
+    if (scoreBias !== undefined) scores = add(scores, scoreBias)
     const p = tf.softmax(scores) as tf.Tensor4D
     const mapProbs = options.intervention?.mapProbs
-    return mapProbs === undefined ? p : mapProbs(p)
+    const mapped = mapProbs === undefined ? p : mapProbs(p)
+    const tap = options.intervention?.probsTap
+    return tap === undefined ? mapped : (tf.add(mapped, tap) as tf.Tensor4D)
   })
   const context = tf.tidy(() => {
     const rate = options.dropoutRate ?? 0

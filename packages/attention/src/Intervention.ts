@@ -2,8 +2,9 @@
  * Per-layer interventions on attention: how AD-Drop and attribution methods reach inside a model.
  *
  * A model that accepts `Interventions` applies, in each attention layer ℓ that has an entry, the entry's
- * `scoreBias` to the scores before softmax (AD-Drop's drop mask) and its `mapProbs` to the probabilities
- * after softmax (attribution taps, integrated-gradient scaling). Both are optional and independent.
+ * `scoreBias` to the scores before softmax (AD-Drop's drop mask), its `mapProbs` to the probabilities
+ * after softmax (integrated-gradient scaling, capturing the maps) and then adds its `probsTap` (attribution
+ * taps). All are optional and independent.
  *
  * @since 0.1.0
  */
@@ -20,6 +21,12 @@ export interface Intervention {
   readonly scoreBias?: tf.Tensor | undefined
   /** Replaces the attention probabilities `[B,H,L,L]` (after softmax, before attention dropout). */
   readonly mapProbs?: ((probs: tf.Tensor4D) => tf.Tensor4D) | undefined
+  /**
+   * Added to the probabilities `[B,H,L,L]` after `mapProbs`, before attention dropout. A zero tap changes
+   * nothing, and its gradient is the gradient with respect to the probabilities: attribution methods use
+   * it (a tap, unlike `mapProbs`, lets the model differentiate attention by hand).
+   */
+  readonly probsTap?: tf.Tensor4D | undefined
 }
 
 /**
@@ -53,7 +60,8 @@ export const scoreBiases = (biases: ReadonlyMap<number, tf.Tensor>): Interventio
   new Map([...biases].map(([layer, scoreBias]) => [layer, { scoreBias }]))
 
 /**
- * Merges two intervention maps; where both name a layer, biases add and `mapProbs` compose (`a` first).
+ * Merges two intervention maps; where both name a layer, biases and taps add and `mapProbs` compose (`a`
+ * first).
  *
  * @since 0.1.0
  * @category combinators
@@ -78,7 +86,13 @@ export const merge = (a: Interventions, b: Interventions): Interventions => {
         : right.mapProbs === undefined
           ? left.mapProbs
           : (p: tf.Tensor4D) => right.mapProbs!(left.mapProbs!(p))
-    out.set(layer, { scoreBias, mapProbs })
+    const probsTap =
+      left.probsTap === undefined
+        ? right.probsTap
+        : right.probsTap === undefined
+          ? left.probsTap
+          : (tf.add(left.probsTap, right.probsTap) as tf.Tensor4D)
+    out.set(layer, { scoreBias, mapProbs, probsTap })
   }
   return out
 }

@@ -11,4 +11,5 @@ export {
   splitHeads
 } from "./Attention.js"
 export * as Intervention from "./Intervention.js"
+export { type SelfAttentionOptions, type SelfAttentionResult, selfAttention } from "./SelfAttention.js"
 export type { Interventions } from "./Intervention.js"

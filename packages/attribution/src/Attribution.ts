@@ -78,10 +78,7 @@ export const gradient = (request: GradientRequest): AttributionResult => {
   let logits: tf.Tensor | undefined
   const objective = (...tapTensors: Array<tf.Tensor>): tf.Scalar => {
     const interventions: Interventions = new Map(
-      request.layers.map((layer, i) => [
-        layer,
-        { mapProbs: (p: tf.Tensor4D) => tf.add(p, tapTensors[i]!) as tf.Tensor4D }
-      ])
+      request.layers.map((layer, i) => [layer, { probsTap: tapTensors[i] as tf.Tensor4D }])
     )
     const out = request.forward(interventions)
     logits = tf.keep(out)
@@ -149,10 +146,11 @@ export const integratedGradients = (
     for (let k = 1; k <= steps; k++) {
       const scaled = tf.mul(base, k / steps) as tf.Tensor4D
       const { maps, logits } = gradient({
-        forward: (interventions) => {
-          const tap = interventions.get(layer)!.mapProbs!
-          return request.forward(new Map([[layer, { mapProbs: () => tap(scaled) }]]))
-        },
+        // Layer ℓ's probabilities are replaced by the scaled ones, plus the gradient's zero tap.
+        forward: (interventions) =>
+          request.forward(
+            new Map([[layer, { mapProbs: () => scaled, probsTap: interventions.get(layer)!.probsTap }]])
+          ),
         layers: [layer],
         shape: request.shape,
         target: request.target

@@ -10,7 +10,7 @@ const asset = (...parts: ReadonlyArray<string>) =>
   fileURLToPath(new URL(`../assets/${parts.join("/")}`, import.meta.url))
 
 /**
- * The embedded GLUE-format SST-2 folder (`train.tsv`: 6,000 training rows, `dev.tsv`: the 872 dev rows).
+ * The embedded GLUE-format SST-2 folder (`train.tsv`: 2,000 training rows, `dev.tsv`: the 872 dev rows).
  *
  * @since 0.1.0
  * @category paths

@@ -5,6 +5,7 @@
  */
 import { Command } from "effect/cli"
 import * as Attribute from "./commands/Attribute.js"
+import * as Bench from "./commands/Bench.js"
 import * as Eval from "./commands/Eval.js"
 import * as Predict from "./commands/Predict.js"
 import * as Train from "./commands/Train.js"
@@ -17,5 +18,5 @@ import * as Train from "./commands/Train.js"
  */
 export const addrop = Command.make("addrop").pipe(
   Command.withDescription("AD-Drop (attribution-driven dropout) fine-tuning for TensorFlow.js"),
-  Command.withSubcommands([Train.command, Eval.command, Predict.command, Attribute.command])
+  Command.withSubcommands([Train.command, Eval.command, Predict.command, Attribute.command, Bench.command])
 )

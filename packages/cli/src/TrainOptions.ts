@@ -260,7 +260,9 @@ export const resolve = (
     if (!/^(all|\d+(,\d+)*)$/.test(o.layers.replace(/\s/g, ""))) {
       return yield* fail("layers", o.layers, 'expected "all" or comma-separated layer indices such as 0,3')
     }
-    yield* inRange("lr", o.lr, 0, 1, true)
+    // Any positive finite rate (PyTorch takes any); the trainer's NaN/Inf check catches what diverges.
+    if (o.lr !== undefined && !(o.lr > 0 && Number.isFinite(o.lr)))
+      yield* fail("lr", o.lr, "must be a finite number > 0")
     yield* inRange("batch", o.batch, 1)
     yield* inRange("epochs", o.epochs, 1)
     yield* inRange("patience", o.patience, 1)

@@ -96,6 +96,35 @@ describe.each(datasets)("$task: train, eval, predict, attribute", ({ task, text,
     const config = JSON.parse(readFileSync(join(out, "best", "config.json"), "utf8"))
     if (task === "stsb") expect(config.problem_type).toBe("regression")
   })
+  if (task === "sst2") {
+    it("the run's report renders in headless Chromium with curves, the epoch table and heatmaps", async () => {
+      const { chromium } = await import("playwright-core")
+      const browser = await chromium.launch({
+        executablePath: process.env.ADDROP_CHROMIUM ?? "/usr/bin/chromium",
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--no-first-run"
+        ]
+      })
+      try {
+        const page = await browser.newPage()
+        const errors: Array<string> = []
+        page.on("pageerror", (e) => errors.push(e.message))
+        await page.goto(`file://${join(out, "report.html")}`)
+        expect(await page.locator("#loss-curve polyline.raw").count()).toBe(1)
+        expect(await page.locator("#loss-curve rect.band-addrop").count()).toBe(1)
+        expect(await page.locator("#epochs tbody tr").count()).toBe(2)
+        expect(await page.locator(".heatmap").count()).toBe(3)
+        expect(await page.locator(".note").textContent()).toContain("randomly initialised")
+        expect(errors).toEqual([])
+      } finally {
+        await browser.close()
+      }
+    })
+  }
   it("eval scores the best model on the dev set", () => {
     const r = addrop(["eval", "--task", task, "--data", data, "--model", join(out, "best"), "--json"])
     expect(r.status, r.stderr).toBe(0)
@@ -268,7 +297,7 @@ describe("robustness", () => {
       "--batch",
       "16",
       "--lr",
-      "0.9",
+      "1e30",
       "--warmup",
       "0",
       "--max-grad-norm",

@@ -38,7 +38,7 @@ describe("TrainOptions.resolve", () => {
     [{ layers: "first" }, '--layers first: expected "all" or comma-separated'],
     [{ epochs: 0 }, "--epochs 0: must be ≥ 1"],
     [{ batch: 2.5 }, "--batch 2.5: must be an integer"],
-    [{ lr: 0 }, "--lr 0: must be > 0"],
+    [{ lr: 0 }, "--lr 0: must be a finite number > 0"],
     [{ maxLength: 2 }, "--max-length 2: must be ≥ 4"],
     [{ train: "a.tsv" }, "--dev"],
     [{ resume: true }, "--resume true: needs --out DIR"],

@@ -45,31 +45,29 @@ export const candidates = (scores: tf.Tensor4D, keyMask: tf.Tensor2D, p: number)
     if (keyMask.shape[0] !== batch || keyMask.shape[1] !== length) {
       throw new RangeError(`key mask [${keyMask.shape}] does not match scores [${scores.shape}]`)
     }
-    const real = tf.reshape(tf.notEqual(keyMask, 0), [batch, 1, 1, length])
+    // Broadcasting happens only in float32 Add/Mul (XNNPACK on wasm); comparisons and selects see
+    // operands of the scores' shape (wasm's broadcasting Tile, LogicalAnd and GreaterEqual are ~50× slower).
+    const real = tf.cast(tf.notEqual(keyMask, 0), "float32")
+    const realRows = tf.reshape(real, [batch, 1, 1, length])
+    const zeros = tf.zeros(scores.shape)
+    const realFull = tf.cast(tf.add(zeros, realRows), "bool")
     // Pads sort last (+∞); ascending order is the descending order of the negated scores.
-    const sortable = tf.where(
-      tf.broadcastTo(real, scores.shape),
-      scores,
-      tf.fill(scores.shape, Number.POSITIVE_INFINITY)
-    )
+    const sortable = tf.where(realFull, scores, tf.fill(scores.shape, Number.POSITIVE_INFINITY))
     const ascending = tf.neg(tf.topk(tf.neg(sortable), length, true).values)
     const n = tf.sum(tf.cast(tf.notEqual(keyMask, 0), "int32"), 1)
     const k = tf.gather(tf.tensor1d(thresholdIndices(length, p), "int32"), n)
-    const hasCandidates = tf.reshape(tf.less(k, n), [batch, 1, 1, 1])
+    const hasCandidates = tf.cast(tf.reshape(tf.less(k, n), [batch, 1, 1, 1]), "float32")
     // Select s_k with a one-hot over the sorted axis; `where` keeps the ±∞ of other positions out of the sum.
-    const atK = tf.reshape(tf.oneHot(tf.minimum(k, tf.scalar(length - 1, "int32")), length), [
-      batch,
-      1,
-      1,
-      length
-    ])
-    const threshold = tf.sum(
-      tf.where(tf.broadcastTo(tf.cast(atK, "bool"), scores.shape), ascending, tf.zerosLike(ascending)),
-      3,
-      true
+    // (wasm's OneHot writes int32 bits whatever the dtype asked for, hence the explicit cast.)
+    const atK = tf.reshape(
+      tf.cast(tf.oneHot(tf.minimum(k, tf.scalar(length - 1, "int32")), length), "float32"),
+      [batch, 1, 1, length]
     )
-    const selected = tf.logicalAnd(tf.logicalAnd(real, hasCandidates), tf.greaterEqual(scores, threshold))
-    return tf.cast(selected, "float32") as tf.Tensor4D
+    const atKFull = tf.cast(tf.add(zeros, atK), "bool")
+    const threshold = tf.sum(tf.where(atKFull, ascending, zeros), 3, true)
+    // Adding zeros changes no value a comparison can tell apart (only −0 becomes +0).
+    const atLeast = tf.cast(tf.greaterEqual(scores, tf.add(zeros, threshold)), "float32")
+    return tf.mul(atLeast, tf.mul(realRows, hasCandidates)) as tf.Tensor4D
   })
 
 /**

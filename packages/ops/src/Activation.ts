@@ -4,9 +4,14 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { activate, derivative } from "./internal/activation.js"
+import { runCustomOp } from "./internal/customOp.js"
 
 /**
  * Exact (erf) GELU: `x · ½ · (1 + erf(x / √2))`, PyTorch's `gelu` default and BERT's `hidden_act: "gelu"`.
+ *
+ * Its gradient `Φ(x) + x·φ(x)` is computed from `x` alone, the one tensor kept for the backward pass
+ * (differentiating the formula op by op would keep four more tensors of x's size).
  *
  * @example
  * ```ts
@@ -17,7 +22,15 @@ import * as tf from "@tensorflow/tfjs-core"
  * @category ops
  */
 export const gelu = <T extends tf.Tensor>(x: T): T =>
-  tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T)
+  runCustomOp({
+    name: "addrop.gelu",
+    inputs: { x },
+    forward: (save) => {
+      save([x])
+      return activate("gelu", x)
+    },
+    backward: (dy, [saved]) => ({ x: () => tf.mul(dy, derivative("gelu", saved!)) })
+  }) as T
 
 /**
  * Applies a named activation from a Hugging Face config (`hidden_act`).

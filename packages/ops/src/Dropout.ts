@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import * as tf from "@tensorflow/tfjs-core"
+import type * as tf from "@tensorflow/tfjs-core"
+import { runCustomOp } from "./internal/customOp.js"
+import { applyMask, keepMask } from "./internal/dropout.js"
 
 /**
  * Zeroes each element with probability `rate` and scales the rest by `1 / (1 − rate)`. The keep mask is
@@ -21,8 +23,15 @@ import * as tf from "@tensorflow/tfjs-core"
 export const dropout = <T extends tf.Tensor>(x: T, rate: number, seed: number): T => {
   if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout rate must be in [0, 1), got ${rate}`)
   if (rate === 0) return x
-  return tf.tidy(() => {
-    const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", seed), rate), x.dtype)
-    return tf.mul(x, tf.mul(keep, 1 / (1 - rate))) as T
-  })
+  return runCustomOp({
+    name: "addrop.dropout",
+    inputs: { x },
+    forward: (save) => {
+      const keep = keepMask(x.shape, rate, seed)
+      // Only the boolean keep mask is kept for the backward pass, not `x` nor a float mask.
+      save([keep])
+      return applyMask(x, keep, rate)
+    },
+    backward: (dy, [keep]) => ({ x: () => applyMask(dy, keep!, rate) })
+  }) as T
 }

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { unbroadcast } from "./internal/broadcast.js"
 
 /**
  * Swaps the last two axes of a tensor of rank ≥ 2.
@@ -72,13 +73,6 @@ const resolveMutualBroadcast = (a: tf.Tensor, b: tf.Tensor): [tf.Tensor, tf.Tens
   const bBroadcasts = pb.some((d, i) => d !== out[i])
   if (!(aBroadcasts && bBroadcasts)) return [a, b]
   return [tf.broadcastTo(a, [...out, ...a.shape.slice(-2)]), b]
-}
-
-/** Sums a gradient over the axes along which `shape` was broadcast, then restores `shape`. */
-const unbroadcast = (grad: tf.Tensor, shape: ReadonlyArray<number>): tf.Tensor => {
-  const axes = tf.backend_util.getReductionAxes(shape as Array<number>, grad.shape)
-  const summed = axes.length > 0 ? tf.sum(grad, axes) : grad
-  return tf.reshape(summed, shape as Array<number>)
 }
 
 /**

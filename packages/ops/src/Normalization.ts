@@ -3,10 +3,15 @@
  *
  * @since 0.1.0
  */
-import * as tf from "@tensorflow/tfjs-core"
+import type * as tf from "@tensorflow/tfjs-core"
+import { runCustomOp } from "./internal/customOp.js"
+import * as LayerNorm from "./internal/normalization.js"
 
 /**
  * `(x − mean) / sqrt(var + eps) · gamma + beta` over the last axis (biased variance, as PyTorch).
+ *
+ * The gradient is the closed form (x̂ and 1/σ are the only tensors kept for the backward pass; the op-by-op
+ * derivative keeps about five tensors of x's size and takes three times the kernels).
  *
  * @example
  * ```ts
@@ -22,9 +27,20 @@ export const layerNorm = <T extends tf.Tensor>(
   beta: tf.Tensor1D,
   epsilon: number
 ): T =>
-  tf.tidy(() => {
-    const axis = x.rank - 1
-    const { mean, variance } = tf.moments(x, axis, true)
-    const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, epsilon)))
-    return tf.add(tf.mul(normalized, gamma), beta) as T
-  })
+  runCustomOp({
+    name: "addrop.layerNorm",
+    inputs: { x, gamma, beta },
+    forward: (save) => {
+      const { output, normalized, inverseStd } = LayerNorm.forward(x, gamma, beta, epsilon)
+      save([normalized, inverseStd, gamma])
+      return output
+    },
+    backward: (dy, saved) => {
+      const [normalized, inverseStd, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D]
+      return {
+        x: () => LayerNorm.inputGradient(dy, normalized, inverseStd, scale),
+        gamma: () => LayerNorm.gammaGradient(dy, normalized),
+        beta: () => LayerNorm.betaGradient(dy)
+      }
+    }
+  }) as T

@@ -161,6 +161,8 @@ export const train = (
       options.phase === "addrop"
         ? yield* adDropInterventions(model, batch, labels, options.adDrop, keys)
         : undefined
+    // Only the score biases are needed from here on.
+    if (masks !== undefined) tf.dispose([...masks.dropped.values()])
     const { value, grads } = tf.variableGrads(
       () =>
         Loss.loss(
@@ -174,10 +176,7 @@ export const train = (
         ),
       model.trainableVariables
     )
-    tf.dispose([
-      ...(masks?.dropped.values() ?? []),
-      ...[...(masks?.interventions.values() ?? [])].map((i) => i.scoreBias!)
-    ])
+    tf.dispose([...(masks?.interventions.values() ?? [])].map((i) => i.scoreBias!))
     const clipped = Gradients.clipByGlobalNorm(grads, options.maxGradNorm)
     const loss = (yield* Effect.promise(() => value.data()))[0]!
     const gradNorm = (yield* Effect.promise(() => clipped.norm.data()))[0]!

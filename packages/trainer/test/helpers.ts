@@ -11,20 +11,34 @@ import { afterAll, beforeAll } from "vitest"
 import type { Batch, Evaluate, Trainer } from "../src/index.js"
 import { Optimizer } from "../src/index.js"
 
-export const config = { ...Presets.tiny, vocabSize: 40, hiddenSize: 32, numAttentionHeads: 2, intermediateSize: 64, maxPositionEmbeddings: 16 }
+export const config = {
+  ...Presets.tiny,
+  vocabSize: 40,
+  hiddenSize: 32,
+  numAttentionHeads: 2,
+  intermediateSize: 64,
+  maxPositionEmbeddings: 16
+}
 
-export const makeModel = (seed = 0) => Model.makeUnsafe(config, { task: "classification", numLabels: 2, key: Key.make(seed) })
+export const makeModel = (seed = 0) =>
+  Model.makeUnsafe(config, { task: "classification", numLabels: 2, key: Key.make(seed) })
 
 /**
  * A learnable synthetic task: sequences of ids in 3..39 of length 4..8 (padded to 8), labelled 1 when
  * id 7 occurs. Example order per epoch comes from (seed, epoch) only.
  */
-export const syntheticData = (examples: number, batchSize: number, seed = 5): { train: Trainer.TrainData; dev: ReadonlyArray<Batch.EncodedBatch> } => {
+export const syntheticData = (
+  examples: number,
+  batchSize: number,
+  seed = 5
+): { train: Trainer.TrainData; dev: ReadonlyArray<Batch.EncodedBatch> } => {
   const L = 8
   const u = Draw.uniform(Key.make(seed), examples * (L + 1))
   const rows = Array.from({ length: examples }, (_, i) => {
     const length = 4 + Math.floor(u[i * (L + 1)]! * 5)
-    const ids = Array.from({ length: L }, (_, j) => (j < length ? 3 + Math.floor(u[i * (L + 1) + 1 + j]! * 37) : 0))
+    const ids = Array.from({ length: L }, (_, j) =>
+      j < length ? 3 + Math.floor(u[i * (L + 1) + 1 + j]! * 37) : 0
+    )
     // Balance the classes: every other example gets a 7.
     if (i % 2 === 0) ids[1 + (i % (length - 1))] = 7
     return { ids, length, label: ids.includes(7) ? 1 : 0 }
@@ -32,7 +46,9 @@ export const syntheticData = (examples: number, batchSize: number, seed = 5): { 
   const encode = (indices: ReadonlyArray<number>): Batch.EncodedBatch => ({
     shape: [indices.length, L],
     inputIds: Int32Array.from(indices.flatMap((i) => rows[i]!.ids)),
-    attentionMask: Int32Array.from(indices.flatMap((i) => rows[i]!.ids.map((_, j) => (j < rows[i]!.length ? 1 : 0)))),
+    attentionMask: Int32Array.from(
+      indices.flatMap((i) => rows[i]!.ids.map((_, j) => (j < rows[i]!.length ? 1 : 0)))
+    ),
     tokenTypeIds: new Int32Array(indices.length * L),
     labels: Int32Array.from(indices.map((i) => rows[i]!.label))
   })
@@ -43,12 +59,18 @@ export const syntheticData = (examples: number, batchSize: number, seed = 5): { 
     train: {
       stepsPerEpoch,
       batches: function* (epoch) {
-        const order = Draw.permutation(Key.foldAll(Key.make(seed), [Key.Purpose.shuffle, epoch]), trainIndices.length)
-        for (let b = 0; b < stepsPerEpoch; b++) yield encode(Array.from(order.slice(b * batchSize, (b + 1) * batchSize), (k) => trainIndices[k]!))
+        const order = Draw.permutation(
+          Key.foldAll(Key.make(seed), [Key.Purpose.shuffle, epoch]),
+          trainIndices.length
+        )
+        for (let b = 0; b < stepsPerEpoch; b++)
+          yield encode(Array.from(order.slice(b * batchSize, (b + 1) * batchSize), (k) => trainIndices[k]!))
       }
     },
     dev: Array.from({ length: Math.ceil(devCount / batchSize) }, (_, b) =>
-      encode(Array.from({ length: Math.min(batchSize, devCount - b * batchSize) }, (_, k) => b * batchSize + k))
+      encode(
+        Array.from({ length: Math.min(batchSize, devCount - b * batchSize) }, (_, k) => b * batchSize + k)
+      )
     )
   }
 }
@@ -68,7 +90,12 @@ export const trainerConfig = (overrides: Partial<Trainer.TrainerConfig> = {}): T
   adamw: Optimizer.defaults,
   maxGradNorm: 1,
   schedule: crossTuning(),
-  adDrop: { method: "ga", layers: [0, 1], mask: { p: 0.3, q: 0.3, strategy: "high" }, attributionMode: "train" },
+  adDrop: {
+    method: "ga",
+    layers: [0, 1],
+    mask: { p: 0.3, q: 0.3, strategy: "high" },
+    attributionMode: "train"
+  },
   seed: 11,
   fingerprint: "test",
   ...overrides

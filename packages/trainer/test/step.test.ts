@@ -29,7 +29,9 @@ const stepLoss = async (phase: "ft" | "addrop", config: Step.AdDropConfig) => {
   const model = makeModel()
   const state = Optimizer.init(model.parameters)
   const batch = Batch.toTensors(encoded, model.task)
-  const result = await Effect.runPromise(Step.train(model, state, batch.inputs, batch.labels, options(phase, config)))
+  const result = await Effect.runPromise(
+    Step.train(model, state, batch.inputs, batch.labels, options(phase, config))
+  )
   Batch.dispose(batch)
   Optimizer.dispose(result.state)
   model.dispose()
@@ -50,7 +52,13 @@ describe("Step", () => {
     const batch = Batch.toTensors(encoded, model.task)
     for (const mode of ["train", "eval"] as const) {
       const { interventions, dropped } = await Effect.runPromise(
-        Step.adDropInterventions(model, batch.inputs, batch.labels, adDrop(0.5, 1, mode), Step.stepKeys(Key.make(3), 0))
+        Step.adDropInterventions(
+          model,
+          batch.inputs,
+          batch.labels,
+          adDrop(0.5, 1, mode),
+          Step.stepKeys(Key.make(3), 0)
+        )
       )
       expect([...interventions.keys()]).toEqual([0, 1])
       const mask = await batch.inputs.attentionMask.data()

@@ -4,7 +4,15 @@ import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { Evaluate, Optimizer, RunState, Trainer } from "../src/index.js"
-import { accuracyEvaluator, makeModel, runWasm, syntheticData, tempDir, trainerConfig, useWasm } from "./helpers.js"
+import {
+  accuracyEvaluator,
+  makeModel,
+  runWasm,
+  syntheticData,
+  tempDir,
+  trainerConfig,
+  useWasm
+} from "./helpers.js"
 
 useWasm()
 
@@ -47,9 +55,17 @@ describe("Trainer.run", () => {
     expect(events.filter((e) => e.type === "epoch")).toHaveLength(4)
     // On disk: the best model in HF layout, one checkpoint, the metrics log.
     expect(existsSync(join(dir.path, "best", "model.safetensors"))).toBe(true)
-    expect(JSON.parse(readFileSync(join(dir.path, "best", "eval_results.json"), "utf8")).main).toBe(result.best!.main)
-    expect(readdirSync(join(dir.path, "checkpoints")).sort()).toEqual(["latest.json", `step-${String(4 * perEpoch).padStart(8, "0")}`])
-    const log = readFileSync(join(dir.path, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(JSON.parse(readFileSync(join(dir.path, "best", "eval_results.json"), "utf8")).main).toBe(
+      result.best!.main
+    )
+    expect(readdirSync(join(dir.path, "checkpoints")).sort()).toEqual([
+      "latest.json",
+      `step-${String(4 * perEpoch).padStart(8, "0")}`
+    ])
+    const log = readFileSync(join(dir.path, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
     expect(log.filter((l) => l.type === "step")).toHaveLength(4 * perEpoch)
     expect(log.filter((l) => l.type === "epoch").map((l) => l.main)).toEqual(epochs.map((e) => e.main))
     Optimizer.dispose(result.optimizer)
@@ -75,7 +91,9 @@ describe("Trainer.run", () => {
   })
 
   it("a run interrupted after a checkpoint and resumed ends exactly like an uninterrupted run", async () => {
-    const straight = await runWasm(Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 3 }) }))
+    const straight = await runWasm(
+      Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 3 }) })
+    )
     dir = tempDir()
     const config = trainerConfig({ epochs: 3, outDir: dir.path, checkpointEvery: 4 })
     // Crash in the middle of epoch 2, after the checkpoint of step 16.
@@ -87,7 +105,9 @@ describe("Trainer.run", () => {
             data: train,
             evaluate,
             config,
-            hooks: { onEvent: (e) => (e.type === "step" && e.step === 17 ? Effect.die("killed") : Effect.void) }
+            hooks: {
+              onEvent: (e) => (e.type === "step" && e.step === 17 ? Effect.die("killed") : Effect.void)
+            }
           })
         )
       )
@@ -108,12 +128,25 @@ describe("Trainer.run", () => {
 
   it("refuses to resume with different settings", async () => {
     dir = tempDir()
-    await runWasm(Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 1, outDir: dir.path }) }))
+    await runWasm(
+      Trainer.run({
+        model: makeModel(),
+        data: train,
+        evaluate,
+        config: trainerConfig({ epochs: 1, outDir: dir.path })
+      })
+    )
     const error = await runWasm(
       Effect.gen(function* () {
         const restored = yield* RunState.load(dir!.path, { task: "classification" })
         return yield* Effect.flip(
-          Trainer.run({ model: restored.model, data: train, evaluate, config: trainerConfig({ epochs: 2, outDir: dir!.path, fingerprint: "other" }), start: restored })
+          Trainer.run({
+            model: restored.model,
+            data: train,
+            evaluate,
+            config: trainerConfig({ epochs: 2, outDir: dir!.path, fingerprint: "other" }),
+            start: restored
+          })
         )
       })
     )
@@ -133,7 +166,9 @@ describe("Trainer.run", () => {
         const restored = yield* RunState.load(dir!.path, { task: "classification" })
         const poisoned = restored.model.parameters.get("classifier.bias")!
         poisoned.assign(tf.fill(poisoned.shape, Number.NaN))
-        return yield* Effect.flip(Trainer.run({ model: restored.model, data: train, evaluate, config, start: restored }))
+        return yield* Effect.flip(
+          Trainer.run({ model: restored.model, data: train, evaluate, config, start: restored })
+        )
       })
     )
     expect(error._tag).toBe("NonFiniteLoss")
@@ -145,14 +180,23 @@ describe("Trainer.run", () => {
   it("stops early after `patience` evaluations without improvement", async () => {
     // A learning rate of ~0 leaves the model unchanged: the dev score never improves after epoch 1.
     const result = await runWasm(
-      Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 6, patience: 2, learningRate: 1e-12 }) })
+      Trainer.run({
+        model: makeModel(),
+        data: train,
+        evaluate,
+        config: trainerConfig({ epochs: 6, patience: 2, learningRate: 1e-12 })
+      })
     )
     expect(result.stoppedEarly).toBe(true)
     expect(result.state.epochs).toHaveLength(3)
   })
 
   it("rejects bad settings with a typed error", async () => {
-    const error = await runWasm(Effect.flip(Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 0 }) })))
+    const error = await runWasm(
+      Effect.flip(
+        Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 0 }) })
+      )
+    )
     expect(error._tag).toBe("InvalidTrainerConfig")
     expect(error.message).toContain("epochs")
   })

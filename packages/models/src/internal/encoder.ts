@@ -2,8 +2,18 @@
  * The BERT / RoBERTa forward pass as pure functions over a parameter lookup. No validation here: the
  * model validates its inputs first (see ./validate.ts).
  */
-import { attention, type Intervention, mergeHeads, splitHeads } from "@addrop/attention"
-import { activation, dropout, embeddingLookup, keyPaddingBias, layerNorm, matMul } from "@addrop/ops"
+import { type Intervention, selfAttention } from "@addrop/attention"
+import {
+  dense,
+  dropout,
+  embeddingLookup,
+  feedForward,
+  installWasmKernels,
+  keyPaddingBias,
+  layerNorm,
+  matMul,
+  residualNorm
+} from "@addrop/ops"
 import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import type { ModelConfig } from "../ModelConfig.js"
@@ -53,15 +63,7 @@ export const siteSeed = (key: Key.Key, site: number): number => Draw.seed(Key.fo
 
 /** `x · W + b` over the last axis, W `[in, out]`; leading axes are flattened so the kernel sees a 2-D product. */
 export const linear = (x: tf.Tensor, get: Lookup, name: string): tf.Tensor =>
-  tf.tidy(() => {
-    const w = get(`${name}.weight`) as tf.Tensor2D
-    const b = get(`${name}.bias`)
-    const [inputs, outputs] = w.shape
-    if (x.rank === 2) return tf.add(matMul(x, w), b)
-    const lead = x.shape.slice(0, -1)
-    const y = tf.add(matMul(tf.reshape(x, [-1, inputs]), w), b)
-    return tf.reshape(y, [...lead, outputs])
-  })
+  dense(x, get(`${name}.weight`) as tf.Tensor2D, get(`${name}.bias`) as tf.Tensor1D)
 
 const norm = <T extends tf.Tensor>(x: T, get: Lookup, name: string, eps: number): T =>
   layerNorm(x, get(`${name}.weight`) as tf.Tensor1D, get(`${name}.bias`) as tf.Tensor1D, eps)
@@ -138,43 +140,54 @@ const encoderLayer = (
   options: RunOptions
 ): { hidden: tf.Tensor3D; probs: tf.Tensor4D } =>
   tf.tidy(() => {
-    const drop = makeDrop(options)
     const name = `${config.modelType}.encoder.layer.${layer}`
     const heads = config.numAttentionHeads
-    const q = splitHeads(linear(hidden, get, `${name}.attention.self.query`) as tf.Tensor3D, heads)
-    const k = splitHeads(linear(hidden, get, `${name}.attention.self.key`) as tf.Tensor3D, heads)
-    const v = splitHeads(linear(hidden, get, `${name}.attention.self.value`) as tf.Tensor3D, heads)
+    const q = linear(hidden, get, `${name}.attention.self.query`) as tf.Tensor3D
+    const k = linear(hidden, get, `${name}.attention.self.key`) as tf.Tensor3D
+    const v = linear(hidden, get, `${name}.attention.self.value`) as tf.Tensor3D
     const probsRate = options.training ? config.attentionProbsDropoutProb : 0
-    const { context, probs } = attention(q, k, v, {
+    const { context, probs } = selfAttention(q, k, v, {
+      heads,
       keyPaddingBias: paddingBias,
       intervention: options.interventions?.get(layer),
       dropoutRate: probsRate,
       dropoutSeed: probsRate > 0 ? siteSeed(options.dropoutKey!, attentionProbsSite(layer)) : undefined
     })
-    const attended = drop(
-      linear(mergeHeads(context), get, `${name}.attention.output.dense`),
-      config.hiddenDropoutProb,
+    // Each sub-block ends in layerNorm(dropout(y) + residual), one op (see @addrop/ops' residualNorm).
+    const endBlock = (y: tf.Tensor, residual: tf.Tensor, normName: string, site: number) => {
+      const rate = options.training ? config.hiddenDropoutProb : 0
+      return residualNorm(
+        y,
+        residual,
+        get(`${normName}.weight`) as tf.Tensor1D,
+        get(`${normName}.bias`) as tf.Tensor1D,
+        {
+          epsilon: config.layerNormEps,
+          rate,
+          seed: rate > 0 ? siteSeed(options.dropoutKey!, site) : undefined
+        }
+      )
+    }
+    const afterAttention = endBlock(
+      linear(context, get, `${name}.attention.output.dense`),
+      hidden,
+      `${name}.attention.output.LayerNorm`,
       attentionOutputSite(layer)
     )
-    const afterAttention = norm(
-      tf.add(attended, hidden),
-      get,
-      `${name}.attention.output.LayerNorm`,
-      config.layerNormEps
+    // intermediate.dense → activation → output.dense, as one op (see @addrop/ops' feedForward).
+    const output = feedForward(
+      afterAttention,
+      get(`${name}.intermediate.dense.weight`) as tf.Tensor2D,
+      get(`${name}.intermediate.dense.bias`) as tf.Tensor1D,
+      get(`${name}.output.dense.weight`) as tf.Tensor2D,
+      get(`${name}.output.dense.bias`) as tf.Tensor1D,
+      config.hiddenAct
     )
-    const intermediate = activation(config.hiddenAct)(
-      linear(afterAttention, get, `${name}.intermediate.dense`)
-    )
-    const output = drop(
-      linear(intermediate, get, `${name}.output.dense`),
-      config.hiddenDropoutProb,
-      feedForwardSite(layer)
-    )
-    const out = norm(
-      tf.add(output, afterAttention),
-      get,
+    const out = endBlock(
+      output,
+      afterAttention,
       `${name}.output.LayerNorm`,
-      config.layerNormEps
+      feedForwardSite(layer)
     ) as tf.Tensor3D
     return { hidden: out, probs }
   })
@@ -218,8 +231,10 @@ export const run = (
   get: Lookup,
   batch: RunBatch,
   options: RunOptions
-): RunOutput =>
-  tf.tidy(() => {
+): RunOutput => {
+  // The faster wasm kernels (see @addrop/ops); a registry lookup when they are in place already.
+  installWasmKernels()
+  return tf.tidy(() => {
     const paddingBias = keyPaddingBias(batch.attentionMask)
     let hidden = embed(config, get, batch, options)
     const attentions: Array<tf.Tensor4D> = []
@@ -231,3 +246,4 @@ export const run = (
     const logits = headLogits(config, task, get, hidden, options)
     return options.outputAttentions === true ? { logits, attentions } : { logits }
   })
+}

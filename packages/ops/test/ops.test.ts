@@ -1,0 +1,222 @@
+import * as tf from "@tensorflow/tfjs-core"
+import { expect, it } from "vitest"
+import {
+  add,
+  customOp,
+  dense,
+  dropout,
+  feedForward,
+  gelu,
+  installWasmKernels,
+  layerNorm,
+  matMul,
+  scale
+} from "../src/index.js"
+import { describeBackends, expectClose, seeded } from "./helpers.js"
+
+const t = (shape: Array<number>, seed: number, s = 1) =>
+  tf.tensor(
+    seeded(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      s
+    ),
+    shape
+  )
+
+/** The op-by-op formulas the ops replace, differentiated by tfjs' own gradients. */
+const reference = {
+  gelu: (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
+  layerNorm: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) => {
+    const { mean, variance } = tf.moments(x, x.rank - 1, true)
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), g), b)
+  },
+  dense: (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor) =>
+    tf.reshape(tf.add(tf.matMul(tf.reshape(x, [-1, w.shape[0]]), w), b), [
+      ...x.shape.slice(0, -1),
+      w.shape[1]
+    ]),
+  dropout: (x: tf.Tensor, rate: number, seed: number) =>
+    tf.mul(
+      x,
+      tf.mul(
+        tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", seed), rate), "float32"),
+        1 / (1 - rate)
+      )
+    )
+}
+
+/** Values and gradients (w.r.t. every input, against a fixed random cotangent) of two implementations. */
+const compare = async (
+  ours: (...xs: Array<tf.Tensor>) => tf.Tensor,
+  theirs: (...xs: Array<tf.Tensor>) => tf.Tensor,
+  inputs: Array<tf.Tensor>,
+  rtol = 2e-5
+) => {
+  const before = tf.memory().numTensors
+  const cotangent = t(ours(...inputs).shape, 99)
+  const objective =
+    (f: (...xs: Array<tf.Tensor>) => tf.Tensor) =>
+    (...xs: Array<tf.Tensor>) =>
+      tf.sum(tf.mul(f(...xs), cotangent)) as tf.Scalar
+  const a = tf.valueAndGrads(objective(ours))(inputs)
+  const b = tf.valueAndGrads(objective(theirs))(inputs)
+  expect(tf.memory().numTensors - before).toBe(2 + 2 * (1 + inputs.length))
+  await expectClose(
+    tf.tidy(() => ours(...inputs)),
+    tf.tidy(() => theirs(...inputs)),
+    0,
+    0
+  )
+  for (let i = 0; i < inputs.length; i++) await expectClose(a.grads[i]!, b.grads[i]!, rtol, 1e-5)
+  tf.dispose([cotangent, a.value, b.value, ...a.grads, ...b.grads])
+}
+
+describeBackends("ops with hand-written gradients", () => {
+  it("gelu: same values as the formula, same gradient as differentiating it", async () => {
+    const x = t([3, 5, 8], 1, 3)
+    await compare(gelu, reference.gelu, [x])
+    x.dispose()
+  })
+
+  it("layerNorm: same values, closed-form gradient of x, γ and β", async () => {
+    const inputs = [t([2, 3, 16], 2, 2), tf.add(1, t([16], 3, 0.5)), t([16], 4)]
+    await compare(
+      (x, g, b) => layerNorm(x!, g as tf.Tensor1D, b as tf.Tensor1D, 1e-12),
+      (x, g, b) => reference.layerNorm(x!, g!, b!, 1e-12),
+      inputs,
+      1e-4
+    )
+    tf.dispose(inputs)
+  })
+
+  it("dropout: the same mask and values; the gradient is the mask", async () => {
+    const x = t([4, 6, 10], 5)
+    await compare(
+      (y) => dropout(y!, 0.3, 1234),
+      (y) => reference.dropout(y!, 0.3, 1234),
+      [x]
+    )
+    x.dispose()
+  })
+
+  it("dense: x·W + b with leading axes, gradients of x, W and b", async () => {
+    const inputs = [t([2, 3, 8], 6), t([8, 5], 7), t([5], 8)]
+    await compare(
+      (x, w, b) => dense(x!, w as tf.Tensor2D, b as tf.Tensor1D),
+      (x, w, b) => reference.dense(x!, w as tf.Tensor2D, b!),
+      inputs
+    )
+    tf.dispose(inputs)
+  })
+
+  it("feedForward: the two dense layers around each activation, every gradient", async () => {
+    for (const act of ["gelu", "relu", "tanh"] as const) {
+      const inputs = [t([2, 3, 8], 9, 2), t([8, 12], 10), t([12], 11), t([12, 8], 12), t([8], 13)]
+      const activation = {
+        gelu: reference.gelu,
+        relu: (h: tf.Tensor) => tf.relu(h),
+        tanh: (h: tf.Tensor) => tf.tanh(h)
+      }[act]
+      await compare(
+        (x, w1, b1, w2, b2) =>
+          feedForward(x!, w1 as tf.Tensor2D, b1 as tf.Tensor1D, w2 as tf.Tensor2D, b2 as tf.Tensor1D, act),
+        (x, w1, b1, w2, b2) =>
+          reference.dense(activation(reference.dense(x!, w1 as tf.Tensor2D, b1!)), w2 as tf.Tensor2D, b2!),
+        inputs
+      )
+      tf.dispose(inputs)
+    }
+  })
+
+  it("add and scale: tf.add / tf.mul values, broadcast gradients summed back", async () => {
+    const inputs = [t([2, 3, 4, 4], 14), t([2, 1, 1, 4], 15)]
+    await compare(
+      (a, b) => add(a!, b!),
+      (a, b) => tf.add(a!, b!),
+      inputs
+    )
+    await compare(
+      (a) => scale(a!, 0.125),
+      (a) => tf.mul(a!, 0.125),
+      [inputs[0]!]
+    )
+    tf.dispose(inputs)
+  })
+
+  it("customOp computes an input's gradient only when a requested gradient depends on it", async () => {
+    const calls = { x: 0, w: 0 }
+    const product = (x: tf.Tensor, w: tf.Tensor) =>
+      customOp({
+        name: "testProduct",
+        inputs: { x, w },
+        forward: (save) => {
+          save([x, w])
+          return tf.mul(x, w)
+        },
+        backward: (dy, [sx, sw]) => ({
+          x: () => (calls.x++, tf.mul(dy, sw!)),
+          w: () => (calls.w++, tf.mul(dy, sx!))
+        })
+      })
+    const x = t([5], 16)
+    const w = tf.variable(t([5], 17))
+    const g = tf.grad((y: tf.Tensor) => tf.sum(product(y, w)))(x)
+    expect(calls).toEqual({ x: 1, w: 0 })
+    await expectClose(g, w, 0, 0)
+    tf.dispose([x, w, g])
+  })
+})
+
+describeBackends("wasm kernels", (backend) => {
+  it("batched and single products equal the stock kernels', with no tensor or buffer left behind", async () => {
+    const cases: Array<[Array<number>, Array<number>]> = [
+      [
+        [7, 9],
+        [9, 5]
+      ],
+      [
+        [3, 4, 7, 9],
+        [3, 4, 9, 5]
+      ],
+      [
+        [1, 4, 7, 9],
+        [1, 4, 9, 5]
+      ],
+      [
+        [6, 7, 9],
+        [1, 9, 5]
+      ],
+      [
+        [1, 7, 9],
+        [6, 9, 5]
+      ]
+    ]
+    const expected: Array<Float32Array> = []
+    const previous = tf.getBackend()
+    await tf.setBackend("cpu")
+    for (const [a, b] of cases) expected.push((await tf.matMul(t(a, 1), t(b, 2)).data()) as Float32Array)
+    await tf.setBackend(previous)
+    if (backend === "wasm") installWasmKernels()
+    for (const [i, [a, b]] of cases.entries()) {
+      const before = tf.memory().numTensors
+      const x = t(a, 1)
+      const y = t(b, 2)
+      const product = matMul(x, y)
+      const reference = tf.tensor(expected[i]!, product.shape)
+      await expectClose(product, reference, 1e-5, 1e-6)
+      tf.dispose([x, y, product, reference])
+      expect(tf.memory().numTensors).toBe(before)
+    }
+  })
+
+  it("a clone shares nothing observable: it keeps its values after the original is freed", async () => {
+    if (backend === "wasm") installWasmKernels()
+    const x = t([4, 5], 3)
+    const values = await x.data()
+    const copy = tf.clone(x)
+    x.dispose()
+    expect(Array.from(await copy.data())).toEqual(Array.from(values))
+    copy.dispose()
+  })
+})
