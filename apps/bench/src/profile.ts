@@ -1,0 +1,75 @@
+/**
+ * Where a training step's time goes, per tfjs kernel: runs warm steps of one kind, then one profiled step
+ * (`tf.profile`), and prints the kernels by total time. Ops with hand-written gradients (`addrop.*`) are
+ * listed as a whole and their inner kernels again under their own names, so the column does not add up
+ * to the step time; `share` is of the sum of the top-level kernels.
+ *
+ *   npm run profile -w @addrop/bench-app -- [--preset tiny] [--backend wasm] [--batch 32] [--seq 48]
+ *     [--phase ft|addrop] [--layers 0|all] [--top 20]
+ */
+import { parseArgs } from "node:util"
+import { TensorBackend } from "@addrop/backends"
+import { type BenchCase, StepBench } from "@addrop/bench"
+import type { BackendName } from "@addrop/backends"
+import type { Presets } from "@addrop/models"
+import * as tf from "@tensorflow/tfjs-core"
+import { Effect } from "effect"
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: "string", default: "tiny" },
+    backend: { type: "string", default: "wasm" },
+    batch: { type: "string", default: "32" },
+    seq: { type: "string", default: "48" },
+    phase: { type: "string", default: "ft" },
+    layers: { type: "string", default: "all" },
+    warmup: { type: "string", default: "2" },
+    top: { type: "string", default: "20" }
+  }
+})
+
+const spec: BenchCase.CaseSpec = {
+  preset: values.preset as Presets.PresetName,
+  backend: values.backend as BackendName.BackendName,
+  batch: Number(values.batch),
+  seq: Number(values.seq),
+  warmup: 0,
+  steps: 1
+}
+const kind: BenchCase.StepKind =
+  values.phase === "addrop"
+    ? { phase: "addrop", layers: values.layers as BenchCase.LayerSelection }
+    : { phase: "ft" }
+
+const steps = (count: number) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.provide(
+        StepBench.measureTimes({ ...spec, warmup: 0, steps: count }, [kind], { breakdownSamples: 0 }),
+        TensorBackend.layer(spec.backend)
+      )
+    )
+  )
+
+const [warm] = await steps(Number(values.warmup))
+const profile = await tf.profile(() => steps(1).then(() => undefined))
+const totals = new Map<string, { ms: number; calls: number }>()
+let topLevel = 0
+for (const kernel of profile.kernels) {
+  const ms = typeof kernel.kernelTimeMs === "number" ? kernel.kernelTimeMs : 0
+  const entry = totals.get(kernel.name) ?? { ms: 0, calls: 0 }
+  totals.set(kernel.name, { ms: entry.ms + ms, calls: entry.calls + 1 })
+  if (!kernel.name.startsWith("addrop.")) topLevel += ms
+}
+process.stdout.write(
+  `${spec.backend} ${spec.preset} B=${spec.batch} L=${spec.seq} ${values.phase}${kind.phase === "addrop" ? ` (${values.layers})` : ""}: warm step ${warm?.medianMs.toFixed(0)} ms\n`
+)
+process.stdout.write("kernel                         calls   total ms   share\n")
+for (const [name, { ms, calls }] of [...totals]
+  .sort((a, b) => b[1].ms - a[1].ms)
+  .slice(0, Number(values.top))) {
+  const share = name.startsWith("addrop.") ? "  (op)" : `${((100 * ms) / topLevel).toFixed(1)}%`
+  process.stdout.write(
+    `${name.padEnd(30)} ${String(calls).padStart(5)} ${ms.toFixed(1).padStart(10)} ${share.padStart(7)}\n`
+  )
+}
