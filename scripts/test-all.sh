@@ -14,11 +14,11 @@ step "tests under Node $(node --version) (every package; cpu and wasm backends)"
 turbo run test --concurrency=2 --output-logs=errors-only
 
 step "tests under Bun $(bun --version) (backend-sensitive packages)"
-bun --bun x vitest run --project '@addrop/conformance' --project '@addrop/ops' --project '@addrop/attention' \
+bun --bun x vitest run --project '@addrop/conformance' --project '@addrop/attention' \
   --project '@addrop/mask' --project '@addrop/attribution' --project '@addrop/models'
 
 step "tests under Deno (backend-sensitive packages; webgpu through lavapipe when available)"
-deno run -A node_modules/vitest/vitest.mjs run --project '@addrop/conformance' --project '@addrop/ops' \
+deno run -A node_modules/vitest/vitest.mjs run --project '@addrop/conformance' \
   --project '@addrop/attention' --project '@addrop/mask' --project '@addrop/attribution' --project '@addrop/models'
 
 step "packed tarballs import under Node, Bun and Deno"

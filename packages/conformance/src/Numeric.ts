@@ -54,6 +54,17 @@ export const seededValues = (count: number, seed: number, scale = 1): Float32Arr
   return out
 }
 
+/** A float32 tensor of `shape` filled with {@link seededValues}. */
+export const seededTensor = (shape: Array<number>, seed: number, scale = 1): tf.Tensor =>
+  tf.tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+      scale
+    ),
+    shape
+  )
+
 /**
  * Central finite differences of a scalar function at `x`, computed in float64 around float32 evaluations:
  * `(f(x + h·e_i) − f(x − h·e_i)) / 2h` for every element i.

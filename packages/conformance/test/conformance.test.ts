@@ -23,6 +23,7 @@ import {
   expectAllClose,
   finiteDifference,
   onCpu,
+  seededTensor,
   seededValues,
   statuses,
   type Tolerance,
@@ -40,15 +41,7 @@ const FD: Tolerance = { rtol: 1e-2, atol: 5e-3 }
 /** Gradient tolerance against the cpu backend. */
 const CPU: Tolerance = { rtol: 1e-4, atol: 1e-5 }
 
-const input = (shape: Array<number>, seed: number, scale = 1) =>
-  tf.tensor(
-    seededValues(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-      scale
-    ),
-    shape
-  )
+const input = seededTensor
 
 /**
  * Checks d weightedSum(f(x)) / dx against finite differences and against the cpu backend. `build` creates

@@ -11,18 +11,12 @@ import {
   layerNorm,
   matMul,
   scale
-} from "../src/index.js"
-import { describeBackends, expectClose, seeded } from "./helpers.js"
+} from "@addrop/ops"
+import { describeBackends, expectAllClose, seededTensor, statuses } from "../src/index.js"
 
-const t = (shape: Array<number>, seed: number, s = 1) =>
-  tf.tensor(
-    seeded(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-      s
-    ),
-    shape
-  )
+const backends = await statuses()
+
+const t = seededTensor
 
 /** The op-by-op formulas the ops replace, differentiated by tfjs' own gradients. */
 const reference = {
@@ -62,17 +56,16 @@ const compare = async (
   const a = tf.valueAndGrads(objective(ours))(inputs)
   const b = tf.valueAndGrads(objective(theirs))(inputs)
   expect(tf.memory().numTensors - before).toBe(2 + 2 * (1 + inputs.length))
-  await expectClose(
+  await expectAllClose(
     tf.tidy(() => ours(...inputs)),
     tf.tidy(() => theirs(...inputs)),
-    0,
-    0
+    { rtol: 0, atol: 0 }
   )
-  for (let i = 0; i < inputs.length; i++) await expectClose(a.grads[i]!, b.grads[i]!, rtol, 1e-5)
+  for (let i = 0; i < inputs.length; i++) await expectAllClose(a.grads[i]!, b.grads[i]!, { rtol, atol: 1e-5 })
   tf.dispose([cotangent, a.value, b.value, ...a.grads, ...b.grads])
 }
 
-describeBackends("ops with hand-written gradients", () => {
+describeBackends("ops with hand-written gradients", backends, () => {
   it("gelu: same values as the formula, same gradient as differentiating it", async () => {
     const x = t([3, 5, 8], 1, 3)
     await compare(gelu, reference.gelu, [x])
@@ -163,12 +156,12 @@ describeBackends("ops with hand-written gradients", () => {
     const w = tf.variable(t([5], 17))
     const g = tf.grad((y: tf.Tensor) => tf.sum(product(y, w)))(x)
     expect(calls).toEqual({ x: 1, w: 0 })
-    await expectClose(g, w, 0, 0)
+    await expectAllClose(g, w, { rtol: 0, atol: 0 })
     tf.dispose([x, w, g])
   })
 })
 
-describeBackends("wasm kernels", (backend) => {
+describeBackends("wasm kernels", backends, ({ backend }) => {
   it("batched and single products equal the stock kernels', with no tensor or buffer left behind", async () => {
     const cases: Array<[Array<number>, Array<number>]> = [
       [
@@ -204,7 +197,7 @@ describeBackends("wasm kernels", (backend) => {
       const y = t(b, 2)
       const product = matMul(x, y)
       const reference = tf.tensor(expected[i]!, product.shape)
-      await expectClose(product, reference, 1e-5, 1e-6)
+      await expectAllClose(product, reference, { rtol: 1e-4, atol: 1e-5 })
       tf.dispose([x, y, product, reference])
       expect(tf.memory().numTensors).toBe(before)
     }

@@ -1,3 +1,0 @@
-import { sharedProject } from "../../vitest.shared.ts"
-
-export default sharedProject("@addrop/ops")
