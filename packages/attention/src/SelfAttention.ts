@@ -11,7 +11,14 @@
  *
  * @since 0.1.0
  */
-import { applyDropoutMask, customOp, customOpOutputs, dropoutKeepMask, matMul } from "@addrop/ops"
+import {
+  applyDropoutMask,
+  customOp,
+  customOpOutputs,
+  dropoutKeepMask,
+  matMul,
+  unbroadcast
+} from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
 import { type AttentionOptions, attention, mergeHeads, splitHeads } from "./Attention.js"
 
@@ -36,11 +43,6 @@ export interface SelfAttentionResult {
   readonly context: tf.Tensor3D
   /** The attention probabilities after the intervention (`mapProbs`, then `probsTap`), before dropout. */
   readonly probs: tf.Tensor4D
-}
-
-const unbroadcast = (grad: tf.Tensor, shape: ReadonlyArray<number>): tf.Tensor => {
-  const axes = tf.backend_util.getReductionAxes(shape as Array<number>, grad.shape)
-  return tf.reshape(axes.length > 0 ? tf.sum(grad, axes) : grad, shape as Array<number>)
 }
 
 /**
