@@ -32,7 +32,7 @@ export interface Plan {
 }
 
 /**
- * The full benchmark behind BENCHMARKS.md (about half an hour on a 2-core machine): tiny and mini at
+ * The full benchmark behind BENCHMARKS.md (about 75 minutes on a 2-core machine, most of it BERT-base): tiny and mini at
  * 16 × 128 and BERT-base at 8 × 128 on wasm; tiny at 8 × 64 on the pure-JavaScript cpu backend (mini
  * and base take minutes per step there); whole runs of tiny on wasm and cpu.
  */
