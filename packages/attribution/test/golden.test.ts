@@ -5,7 +5,14 @@
  */
 import { readModelFolder } from "@addrop/checkpoint"
 import { describeBackends, expectAllClose, statuses } from "@addrop/conformance"
-import { type GoldenTensor, hfModelDir, loadGolden, type ModelName, tensorValues } from "@addrop/fixtures"
+import {
+  type GoldenTensor,
+  hfModelDir,
+  loadGolden,
+  type ModelName,
+  tensorValues,
+  goldenBatch
+} from "@addrop/fixtures"
 import { type Model, Pretrained } from "@addrop/models"
 import { NodeFileSystem } from "@effect/platform-node"
 import * as tf from "@tensorflow/tfjs-core"
@@ -34,26 +41,7 @@ const folders = Object.fromEntries(
  */
 const TOLERANCE = { rtol: 2e-3, atol: 2e-5 }
 
-const batchOf = (name: ModelName): Model.Batch => {
-  const g = loadGolden(name)
-  return {
-    inputIds: tf.tensor2d(
-      g.inputs.input_ids.map((r) => [...r]),
-      undefined,
-      "int32"
-    ),
-    attentionMask: tf.tensor2d(
-      g.inputs.attention_mask.map((r) => [...r]),
-      undefined,
-      "int32"
-    ),
-    tokenTypeIds: tf.tensor2d(
-      g.inputs.token_type_ids.map((r) => [...r]),
-      undefined,
-      "int32"
-    )
-  }
-}
+const batchOf = (name: ModelName): Model.Batch => goldenBatch(loadGolden(name))
 
 const expectMaps = async (maps: ReadonlyMap<number, tf.Tensor4D>, expected: ReadonlyArray<GoldenTensor>) => {
   for (const [layer, map] of maps) await expectAllClose(map, tensorValues(expected[layer]!), TOLERANCE)

@@ -10,12 +10,12 @@
  */
 import { Intervention } from "@addrop/attention"
 import { describeBackends, expectAllClose, statuses, type Tolerance } from "@addrop/conformance"
-import { loadGolden, type ModelGolden, modelNames, tensorValues } from "@addrop/fixtures"
+import { goldenBatch, loadGolden, type ModelGolden, modelNames, tensorValues } from "@addrop/fixtures"
 import { MASKED_SCORE_BIAS } from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
 import { expect, it } from "vitest"
 import { Loss, type Task } from "../src/index.js"
-import { disposeBatch, goldenBatch, loadFixture } from "./helpers.js"
+import { disposeBatch, loadFixture } from "./helpers.js"
 
 const backends = await statuses()
 

@@ -2,7 +2,7 @@
  * Shared helpers for the model tests: fixture checkpoints, batches from golden inputs, leak checks.
  */
 import { readModelFolder } from "@addrop/checkpoint"
-import { hfModelDir, type ModelGolden, type ModelName } from "@addrop/fixtures"
+import { hfModelDir, type ModelName } from "@addrop/fixtures"
 import { NodeFileSystem } from "@effect/platform-node"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
@@ -15,25 +15,6 @@ export const readFixture = (name: ModelName) =>
 /** Builds the fixture model from its checkpoint, on the current backend. */
 export const loadFixture = async (name: ModelName): Promise<Pretrained.Loaded> =>
   Effect.runPromise(Pretrained.fromPretrained(await readFixture(name)))
-
-/** The golden inputs as tensors. */
-export const goldenBatch = (golden: ModelGolden): Model.Batch => ({
-  inputIds: tf.tensor2d(
-    golden.inputs.input_ids.map((r) => [...r]),
-    undefined,
-    "int32"
-  ),
-  attentionMask: tf.tensor2d(
-    golden.inputs.attention_mask.map((r) => [...r]),
-    undefined,
-    "int32"
-  ),
-  tokenTypeIds: tf.tensor2d(
-    golden.inputs.token_type_ids.map((r) => [...r]),
-    undefined,
-    "int32"
-  )
-})
 
 /** A random batch: ids in [1, vocab), the last `pad` positions of every other row padded with id 0. */
 export const randomBatch = (

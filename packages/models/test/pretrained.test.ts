@@ -8,14 +8,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckpointMismatch, InvalidTensorInput, readModelFolder, type Safetensors } from "@addrop/checkpoint"
 import { describeBackends, expectAllClose, statuses } from "@addrop/conformance"
-import { checkCheckpointCommand, loadGolden, tensorValues } from "@addrop/fixtures"
+import { checkCheckpointCommand, goldenBatch, loadGolden, tensorValues } from "@addrop/fixtures"
 import { NodeFileSystem } from "@effect/platform-node"
 import { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Cause, Effect, Exit } from "effect"
 import { expect, it } from "vitest"
 import { InvalidInput, Loss, Model, Pretrained } from "../src/index.js"
-import { disposeBatch, goldenBatch, readFixture } from "./helpers.js"
+import { disposeBatch, readFixture } from "./helpers.js"
 
 const backends = await statuses()
 
