@@ -23,11 +23,32 @@ const packages = readdirSync(join(root, "packages"))
   .map((dir) => ({ dir: join(root, "packages", dir), manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) }))
   .filter((p) => p.manifest.private !== true)
 
-const dependencies = {}
-for (const { dir, manifest } of packages) {
-  const file = run("npm", ["pack", "--silent", "--pack-destination", tarballs], dir).trim().split("\n").at(-1)
-  dependencies[manifest.name] = `file:${join(tarballs, file)}`
+// What every published package must carry: the licence text, where its source and issues live, and the
+// Node versions it supports.
+const metadataProblems = (manifest, files) => {
+  const problems = []
+  if (manifest.license !== "MIT") problems.push(`license is ${manifest.license}, not MIT`)
+  if (!files.includes("LICENSE")) problems.push("the tarball has no LICENSE")
+  if (typeof manifest.repository?.url !== "string" || typeof manifest.repository?.directory !== "string")
+    problems.push("repository.url and repository.directory are not both set")
+  if (typeof manifest.homepage !== "string") problems.push("homepage is not set")
+  if (typeof manifest.bugs?.url !== "string") problems.push("bugs.url is not set")
+  if (typeof manifest.engines?.node !== "string") problems.push("engines.node is not set")
+  return problems.map((p) => `${manifest.name}: ${p}`)
 }
+
+const dependencies = {}
+const problems = []
+for (const { dir, manifest } of packages) {
+  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", tarballs], dir))
+  dependencies[manifest.name] = `file:${join(tarballs, packed.filename)}`
+  problems.push(...metadataProblems(manifest, packed.files.map((f) => f.path)))
+}
+if (problems.length > 0) {
+  for (const p of problems) console.error(p)
+  process.exit(1)
+}
+console.log(`${packages.length} packages packed, each with LICENSE, repository, homepage, bugs and engines`)
 // The peers a user installs next to our packages, at the versions the monorepo is tested with.
 for (const peer of ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "effect"]) {
   dependencies[peer] = locked(peer)

@@ -14,7 +14,7 @@ import {
   goldenBatch
 } from "@addrop/fixtures"
 import { type Model, Pretrained } from "@addrop/models"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 import { afterAll, beforeAll, expect, it } from "vitest"

@@ -2,7 +2,7 @@
  * Hugging Face model folders: `config.json`, weights in `model.safetensors` or sharded behind
  * `model.safetensors.index.json`, and tokenizer files. Reading goes through a {@link FolderSource}, so the
  * same code serves a directory (Effect's `FileSystem` service, e.g. `NodeFileSystem.layer` from
- * `@effect/platform-node`) and bytes a browser already holds ({@link readModelFiles}). Writing is atomic
+ * `@effect/platform-node-shared`) and bytes a browser already holds ({@link readModelFiles}). Writing is atomic
  * per file: everything goes to temporary files in the target folder first, then is renamed into place.
  *
  * @since 0.1.0
@@ -381,12 +381,12 @@ export const readModelSource = (
 
 /**
  * Reads a Hugging Face model folder from disk. Needs Effect's `FileSystem` service; under Node, Bun and
- * Deno provide `NodeFileSystem.layer` from `@effect/platform-node`.
+ * Deno provide `NodeFileSystem.layer` from `@effect/platform-node-shared`.
  *
  * @example
  * ```ts
  * import { readModelFolder, Safetensors } from "@addrop/checkpoint"
- * import { NodeFileSystem } from "@effect/platform-node"
+ * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
  * import { Effect } from "effect"
  *
  * const folder = await Effect.runPromise(
@@ -509,7 +509,7 @@ const shardName = (i: number, n: number): string =>
  * @example
  * ```ts
  * import { writeModelFolder } from "@addrop/checkpoint"
- * import { NodeFileSystem } from "@effect/platform-node"
+ * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
  * import { Effect } from "effect"
  *
  * await Effect.runPromise(

@@ -4,12 +4,18 @@
  *
  * @since 0.1.0
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
+import { readFileSync } from "node:fs"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
+import * as NodeStdio from "@effect/platform-node-shared/NodeStdio"
+import * as NodeTerminal from "@effect/platform-node-shared/NodeTerminal"
 import { Cause, Effect, Layer } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { addrop } from "./Cli.js"
 
-const VERSION = "0.1.0"
+// The published version, from the package's own manifest (`src/` and `dist/` both sit one level below it).
+const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
 const commandNames = ["train", "eval", "predict", "attribute", "bench"]
 
 // With no arguments, `addrop` runs the embedded default: `addrop train`.
@@ -23,8 +29,16 @@ const presenter: CliOutput.Presenter = {
       : CliOutput.defaultPresenter.present(event)
 }
 
+// Node's file system, path, stdio, terminal and child processes: what `@effect/platform-node`'s NodeServices
+// provides, composed from `@effect/platform-node-shared`, which (unlike @effect/platform-node 4.1 and its
+// HTTP client, undici 8) supports Node 20.
+const nodeServices = Layer.provideMerge(
+  NodeChildProcessSpawner.layer,
+  Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeStdio.layer, NodeTerminal.layer)
+)
+
 const program = Command.runWith(addrop, { version: VERSION, renderErrors: false })(argv.slice(2)).pipe(
-  Effect.provide(Layer.merge(NodeServices.layer, CliOutput.layerPresenter(presenter))),
+  Effect.provide(Layer.merge(nodeServices, CliOutput.layerPresenter(presenter))),
   Effect.catchCause((cause) =>
     Effect.sync(() => {
       // Every failure is one line on stderr and exit status 1; `--help` is not a failure.

@@ -1,11 +1,13 @@
 /**
- * The `addrop` executable end to end, in child processes: every command on the four shared GLUE datasets
- * (STS-B as regression), usage errors, resume after SIGKILL, divergence, and the report in Chromium.
+ * The `addrop` executable end to end, in child processes: every command on the GLUE samples bundled in
+ * @addrop/fixtures (SST-2, CoLA, RTE, STS-B as regression), usage errors, resume after SIGKILL, divergence, and the report in Chromium.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { chromium as chromiumRequirement, itRequiring } from "@addrop/conformance"
+import { glueSample } from "@addrop/fixtures"
 import { afterAll, describe, expect, it } from "vitest"
-import { addrop, jsonLines, shared, start, tempDir } from "./run.js"
+import { addrop, jsonLines, start, tempDir } from "./run.js"
 
 const dirs: Array<ReturnType<typeof tempDir>> = []
 const scratch = () => {
@@ -74,7 +76,7 @@ const datasets = [
 
 describe.each(datasets)("$task: train, eval, predict, attribute", ({ task, text, metric, ...rest }) => {
   const out = scratch()
-  const data = join(shared, task)
+  const data = glueSample(task)
   it("train runs cross-tuned AD-Drop and saves the best model, checkpoints, metrics and the report", () => {
     const r = addrop(["train", "--task", task, "--data", data, "--out", out, ...small])
     expect(r.status, r.stderr).toBe(0)
@@ -97,33 +99,38 @@ describe.each(datasets)("$task: train, eval, predict, attribute", ({ task, text,
     if (task === "stsb") expect(config.problem_type).toBe("regression")
   })
   if (task === "sst2") {
-    it("the run's report renders in headless Chromium with curves, the epoch table and heatmaps", async () => {
-      const { chromium } = await import("playwright-core")
-      const browser = await chromium.launch({
-        executablePath: process.env.ADDROP_CHROMIUM ?? "/usr/bin/chromium",
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--no-first-run"
-        ]
-      })
-      try {
-        const page = await browser.newPage()
-        const errors: Array<string> = []
-        page.on("pageerror", (e) => errors.push(e.message))
-        await page.goto(`file://${join(out, "report.html")}`)
-        expect(await page.locator("#loss-curve polyline.raw").count()).toBe(1)
-        expect(await page.locator("#loss-curve rect.band-addrop").count()).toBe(1)
-        expect(await page.locator("#epochs tbody tr").count()).toBe(2)
-        expect(await page.locator(".heatmap").count()).toBe(3)
-        expect(await page.locator(".note").textContent()).toContain("randomly initialised")
-        expect(errors).toEqual([])
-      } finally {
-        await browser.close()
+    const browserBinary = chromiumRequirement()
+    itRequiring(
+      browserBinary,
+      "the run's report renders in headless Chromium with curves, the epoch table and heatmaps",
+      async () => {
+        const { chromium } = await import("playwright-core")
+        const browser = await chromium.launch({
+          executablePath: browserBinary.path,
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run"
+          ]
+        })
+        try {
+          const page = await browser.newPage()
+          const errors: Array<string> = []
+          page.on("pageerror", (e) => errors.push(e.message))
+          await page.goto(`file://${join(out, "report.html")}`)
+          expect(await page.locator("#loss-curve polyline.raw").count()).toBe(1)
+          expect(await page.locator("#loss-curve rect.band-addrop").count()).toBe(1)
+          expect(await page.locator("#epochs tbody tr").count()).toBe(2)
+          expect(await page.locator(".heatmap").count()).toBe(3)
+          expect(await page.locator(".note").textContent()).toContain("randomly initialised")
+          expect(errors).toEqual([])
+        } finally {
+          await browser.close()
+        }
       }
-    })
+    )
   }
   it("eval scores the best model on the dev set", () => {
     const r = addrop(["eval", "--task", task, "--data", data, "--model", join(out, "best"), "--json"])

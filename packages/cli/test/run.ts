@@ -9,7 +9,6 @@ import { fileURLToPath } from "node:url"
 
 export const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 export const root = fileURLToPath(new URL("../../..", import.meta.url))
-export const shared = join(root, "..", "shared", "datasets")
 const nodeArgs = ["--conditions=@addrop/source", "--import", "tsx", bin]
 
 export interface Result {

@@ -1,13 +1,15 @@
 /**
- * Runs a test body once per tensor backend, reporting backends that cannot run as skipped with the reason.
+ * Runs a test body once per tensor backend.
  *
  * The backends come from `ADDROP_TEST_BACKENDS` (comma-separated) or default to every backend; which of
  * them start depends on the runtime (webgpu needs `navigator.gpu`, node needs `@tensorflow/tfjs-node`).
+ * A backend named in `ADDROP_TEST_BACKENDS` must start: if it cannot, its tests fail with the reason. Only
+ * under the default list are backends that cannot start reported as skipped, with the reason.
  */
 import { BackendName, TensorBackend } from "@addrop/backends"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Exit, Scope } from "effect"
-import { afterAll, beforeAll, describe } from "vitest"
+import { afterAll, beforeAll, describe, it } from "vitest"
 
 /** A backend and whether it can run in this process. */
 export interface BackendStatus {
@@ -16,11 +18,19 @@ export interface BackendStatus {
   readonly reason: string
 }
 
-/** The backends requested for this test run. */
-export const requested = (): ReadonlyArray<BackendName.BackendName> => {
+const requestedList = (): string | undefined => {
   const raw = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
     ?.ADDROP_TEST_BACKENDS
-  if (raw === undefined || raw.trim() === "") return BackendName.all
+  return raw === undefined || raw.trim() === "" ? undefined : raw
+}
+
+/** Whether the backends were named in `ADDROP_TEST_BACKENDS` (then each of them must start). */
+export const namedExplicitly = (): boolean => requestedList() !== undefined
+
+/** The backends requested for this test run. */
+export const requested = (): ReadonlyArray<BackendName.BackendName> => {
+  const raw = requestedList()
+  if (raw === undefined) return BackendName.all
   const names = raw.split(",").map((s) => s.trim())
   for (const name of names) {
     if (!BackendName.is(name)) throw new Error(`ADDROP_TEST_BACKENDS names unknown backend "${name}"`)
@@ -67,8 +77,9 @@ export interface BackendContext {
 }
 
 /**
- * Declares `body` once per requested backend under `describe("<title> [<backend>]")`. Backends that cannot
- * run here are declared with `describe.skip` and the reason in the title, so the report shows them.
+ * Declares `body` once per requested backend under `describe("<title> [<backend>]")`. A backend that cannot
+ * run here fails one test with the reason when it was named in `ADDROP_TEST_BACKENDS`; under the default
+ * list it is declared with `describe.skip` and the reason in the title, so the report shows it.
  *
  * @example
  * ```ts
@@ -85,8 +96,18 @@ export const describeBackends = (
 ): void => {
   for (const status of backends) {
     if (!status.available) {
-      describe.skip(`${title} [${status.name}] — unavailable: ${status.reason}`, () =>
-        body({ backend: status.name }))
+      if (namedExplicitly()) {
+        describe(`${title} [${status.name}]`, () => {
+          it("starts the backend named in ADDROP_TEST_BACKENDS", () => {
+            throw new Error(
+              `backend "${status.name}" was named in ADDROP_TEST_BACKENDS but cannot start: ${status.reason}`
+            )
+          })
+        })
+      } else {
+        describe.skip(`${title} [${status.name}] — unavailable: ${status.reason}`, () =>
+          body({ backend: status.name }))
+      }
       continue
     }
     describe(`${title} [${status.name}]`, () => {

@@ -3,3 +3,4 @@
  */
 export * from "./Backends.js"
 export * from "./Numeric.js"
+export * from "./Requirements.js"

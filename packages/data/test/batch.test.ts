@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url"
 import { Draw, Key } from "@addrop/random"
 import { Tokenizer } from "@addrop/tokenizer"
 import { Effect, Stream } from "effect"
@@ -12,7 +11,8 @@ import {
   NotEnoughExamples,
   Sampling
 } from "../src/index.js"
-import { failure, shared } from "./helpers.js"
+import { bertBaseUncasedDir } from "@addrop/fixtures"
+import { failure, glueFile } from "./helpers.js"
 
 /** A stand-in tokenizer: [CLS]=1 word ids… [SEP]=2 ([SEP] pair… [SEP]), word id = its length + 10. */
 const words: Batch.BatchTokenizer = {
@@ -227,9 +227,8 @@ describe("batches with the real tokenizer", () => {
   let rte: Dataset.LoadResult
 
   beforeAll(async () => {
-    const dir = fileURLToPath(new URL("../../../../shared/tokenizers/bert-base-uncased", import.meta.url))
-    tokenizer = await Effect.runPromise(Tokenizer.fromDirectory(dir))
-    rte = await Effect.runPromise(Glue.loadAll("rte", shared("rte/dev.tsv")))
+    tokenizer = await Effect.runPromise(Tokenizer.fromDirectory(bertBaseUncasedDir()))
+    rte = await Effect.runPromise(Glue.loadAll("rte", glueFile("rte/dev.tsv")))
   })
 
   it("@addrop/tokenizer's Tokenizer is a BatchTokenizer", () => {
@@ -301,14 +300,15 @@ describe("sampling", () => {
   let sst2: Dataset.LoadResult
 
   beforeAll(async () => {
-    sst2 = await Effect.runPromise(Glue.loadAll("sst2", shared("sst2/dev.tsv")))
+    // The 1,000-row training sample: 458 negative and 542 positive, enough for the paper's 256 per class.
+    sst2 = await Effect.runPromise(Glue.loadAll("sst2", glueFile("sst2/train.tsv")))
   })
 
   it("takes the first N examples", () => {
     const first = Sampling.takeFirst(sst2, 5)
     expect(first.examples.map((e) => e.line)).toEqual([2, 3, 4, 5, 6])
     expect(first.file).toBe(sst2.file)
-    expect(Sampling.takeFirst(sst2, 10_000).examples).toHaveLength(872)
+    expect(Sampling.takeFirst(sst2, 10_000).examples).toHaveLength(1000)
   })
 
   it.each([16, 64, 256])("draws %i examples per class, reproducibly from the seed", async (k) => {
@@ -344,9 +344,9 @@ describe("sampling", () => {
   })
 
   it("fails when a class is too small, and for regression tasks", async () => {
-    const e = await failure(Sampling.fewShot(sst2, { perClass: 429, seed: 1 }))
+    const e = await failure(Sampling.fewShot(sst2, { perClass: 459, seed: 1 }))
     expect(e).toBeInstanceOf(NotEnoughExamples)
-    expect(e).toMatchObject({ label: "negative", available: 428, requested: 429 })
+    expect(e).toMatchObject({ label: "negative", available: 458, requested: 459 })
     const stsb = { examples: [], labels: { kind: "regression" } } as const
     expect(await failure(Sampling.fewShot(stsb, { perClass: 1, seed: 1 }))).toBeInstanceOf(InvalidDataOption)
   })

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs"
 import { Effect, Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Dataset } from "../src/index.js"
-import { shared, tempDir } from "./helpers.js"
+import { glueFile, tempDir } from "./helpers.js"
 
 const tmp = tempDir()
 afterAll(tmp.cleanup)
@@ -128,7 +128,7 @@ describe("generic loader", () => {
       labels: { kind: "classification", names: ["negative", "positive"], map: { "0": 0, "1": 1 } }
     } as const
     const firstThree = await Effect.runPromise(
-      Stream.runCollect(Stream.take(Dataset.stream(shared("sst2/train.tsv"), source), 3))
+      Stream.runCollect(Stream.take(Dataset.stream(glueFile("sst2/train.tsv"), source), 3))
     )
     expect(firstThree).toHaveLength(3)
     expect(open()).toBe(before)

@@ -1,7 +1,7 @@
 import { Effect, Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Glue } from "../src/index.js"
-import { shared, tempDir } from "./helpers.js"
+import { glueFile, tempDir } from "./helpers.js"
 
 const tmp = tempDir()
 afterAll(tmp.cleanup)
@@ -12,17 +12,17 @@ const countLabels = (labels: ReadonlyArray<number>) => {
   return counts
 }
 
-describe("shared GLUE datasets", () => {
-  // Counts from `cut -f… | sort | uniq -c` on the files.
+describe("GLUE samples (packages/fixtures/data/glue)", () => {
+  // Counts from `cut -f… | sort | uniq -c` on the files (packages/fixtures/data/README.md).
   it.each([
-    ["sst2", "sst2/train.tsv", 67349, { 0: 29780, 1: 37569 }],
-    ["sst2", "sst2/dev.tsv", 872, { 0: 428, 1: 444 }],
-    ["cola", "cola/train.tsv", 8551, { 0: 2528, 1: 6023 }],
-    ["cola", "cola/dev.tsv", 516, { 0: 162, 1: 354 }],
-    ["rte", "rte/train.tsv", 2490, { 0: 1249, 1: 1241 }],
+    ["sst2", "sst2/train.tsv", 1000, { 0: 458, 1: 542 }],
+    ["sst2", "sst2/dev.tsv", 300, { 0: 145, 1: 155 }],
+    ["cola", "cola/train.tsv", 500, { 0: 171, 1: 329 }],
+    ["cola", "cola/dev.tsv", 300, { 0: 100, 1: 200 }],
+    ["rte", "rte/train.tsv", 500, { 0: 245, 1: 255 }],
     ["rte", "rte/dev.tsv", 277, { 0: 146, 1: 131 }]
   ] as const)("%s %s has %i examples with the expected classes", async (task, path, rows, counts) => {
-    const result = await Effect.runPromise(Glue.loadAll(task, shared(path)))
+    const result = await Effect.runPromise(Glue.loadAll(task, glueFile(path)))
     expect(result.examples).toHaveLength(rows)
     expect(result.skipped).toEqual([])
     expect(countLabels(result.examples.map((e) => e.label))).toEqual(counts)
@@ -32,10 +32,10 @@ describe("shared GLUE datasets", () => {
   })
 
   it.each([
-    ["stsb/train.tsv", 4249],
-    ["stsb/dev.tsv", 1500]
-  ])("stsb %s has %i regression targets in [0, 5]", async (path, rows) => {
-    const result = await Effect.runPromise(Glue.loadAll("stsb", shared(path)))
+    ["stsb/train.tsv", 500],
+    ["stsb/dev.tsv", 300]
+  ] as const)("stsb %s has %i regression targets in [0, 5]", async (path, rows) => {
+    const result = await Effect.runPromise(Glue.loadAll("stsb", glueFile(path)))
     expect(result.examples).toHaveLength(rows)
     const labels = result.examples.map((e) => e.label)
     expect(Math.min(...labels)).toBe(0)
@@ -44,7 +44,7 @@ describe("shared GLUE datasets", () => {
   })
 
   it("reads the fields of the first rows exactly", async () => {
-    const sst2 = await Effect.runPromise(Glue.loadAll("sst2", shared("sst2/dev.tsv")))
+    const sst2 = await Effect.runPromise(Glue.loadAll("sst2", glueFile("sst2/dev.tsv")))
     expect(sst2.examples[0]).toEqual({
       index: 0,
       line: 2,
@@ -52,16 +52,16 @@ describe("shared GLUE datasets", () => {
       textPair: undefined,
       label: 1
     })
-    const cola = await Effect.runPromise(Glue.loadAll("cola", shared("cola/dev.tsv")))
+    const cola = await Effect.runPromise(Glue.loadAll("cola", glueFile("cola/dev.tsv")))
     expect(cola.examples[0]).toMatchObject({ line: 1, text: "somebody just left guess who", label: 1 })
-    const rte = await Effect.runPromise(Glue.loadAll("rte", shared("rte/dev.tsv")))
+    const rte = await Effect.runPromise(Glue.loadAll("rte", glueFile("rte/dev.tsv")))
     expect(rte.examples[0]).toMatchObject({
       line: 2,
       textPair: "Christopher Reeve had an accident.",
       label: 1
     })
     expect(rte.examples[1]).toMatchObject({ label: 0 })
-    const stsb = await Effect.runPromise(Glue.loadAll("stsb", shared("stsb/dev.tsv")))
+    const stsb = await Effect.runPromise(Glue.loadAll("stsb", glueFile("stsb/dev.tsv")))
     expect(stsb.examples[0]).toEqual({
       index: 0,
       line: 1,
@@ -73,11 +73,13 @@ describe("shared GLUE datasets", () => {
 
   it("streams without reading the whole file", async () => {
     const first = await Effect.runPromise(
-      Stream.runCollect(Stream.take(Glue.stream("sst2", shared("sst2/train.tsv")), 3))
+      Stream.runCollect(Stream.take(Glue.stream("sst2", glueFile("sst2/train.tsv")), 3))
     )
     expect(first.map((e) => e.line)).toEqual([2, 3, 4])
     expect(first[0]!.text).toBe("hide new secretions from the parental units ")
-    expect(await Effect.runPromise(Stream.runCount(Glue.stream("cola", shared("cola/train.tsv"))))).toBe(8551)
+    expect(await Effect.runPromise(Stream.runCount(Glue.stream("cola", glueFile("cola/train.tsv"))))).toBe(
+      500
+    )
   })
 })
 

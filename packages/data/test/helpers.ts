@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { glueSample, type SampledTask } from "@addrop/fixtures"
 import { Effect } from "effect"
 
-/** A folder of shared/datasets. */
-export const shared = (path: string): string =>
-  fileURLToPath(new URL(`../../../../shared/datasets/${path}`, import.meta.url))
+/** A file of the GLUE samples in @addrop/fixtures, as `task/file` (e.g. `"rte/dev.tsv"`). */
+export const glueFile = (path: `${SampledTask}/${"train" | "dev"}.tsv`): string => {
+  const [task, file] = path.split("/") as [SampledTask, "train.tsv" | "dev.tsv"]
+  return glueSample(task, file)
+}
 
 /** A temporary folder for files a test writes (never shared/); `cleanup` removes it. */
 export const tempDir = () => {

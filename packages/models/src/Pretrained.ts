@@ -143,7 +143,7 @@ const floatValues = (tensor: Safetensors.SafeTensor, name: string): Float32Array
  * @example
  * ```ts
  * import { readModelFolder } from "@addrop/checkpoint"
- * import { NodeFileSystem } from "@effect/platform-node"
+ * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
  * import { Effect } from "effect"
  * import { Pretrained } from "@addrop/models"
  *

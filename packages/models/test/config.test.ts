@@ -2,9 +2,8 @@
  * Configurations: decoding with typed errors, Hugging Face serialisation, presets and parameter counts.
  */
 import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { describeBackends, statuses } from "@addrop/conformance"
-import { hfModelDir, modelNames } from "@addrop/fixtures"
+import { bertBaseUncasedDir, hfModelDir, modelNames } from "@addrop/fixtures"
 import { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Exit, Result } from "effect"
@@ -14,12 +13,8 @@ import { InvalidConfig, Model, ModelConfig, Parameters, Presets } from "../src/i
 const fixtureConfig = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(`${hfModelDir(name as (typeof modelNames)[number])}/config.json`, "utf8"))
 
-const sharedBertBase = JSON.parse(
-  readFileSync(
-    fileURLToPath(new URL("../../../../shared/tokenizers/bert-base-uncased/config.json", import.meta.url)),
-    "utf8"
-  )
-)
+// The published bert-base-uncased config.json, bundled in @addrop/fixtures.
+const publishedBertBase = JSON.parse(readFileSync(`${bertBaseUncasedDir()}/config.json`, "utf8"))
 
 /** The InvalidConfig a decode fails with. */
 const failure = (json: unknown): InvalidConfig => {
@@ -185,7 +180,7 @@ describe("Presets", () => {
   })
 
   it("base is bert-base-uncased's config.json", () => {
-    expect(ModelConfig.toJson(Presets.base)).toEqual(sharedBertBase)
+    expect(ModelConfig.toJson(Presets.base)).toEqual(publishedBertBase)
   })
 
   it("parameter counts match Hugging Face's bert-base-uncased and roberta-base", () => {

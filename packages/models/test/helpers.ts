@@ -3,7 +3,7 @@
  */
 import { readModelFolder } from "@addrop/checkpoint"
 import { hfModelDir, type ModelName } from "@addrop/fixtures"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 import { type Model, Pretrained } from "../src/index.js"

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckpointMismatch, InvalidTensorInput, readModelFolder, type Safetensors } from "@addrop/checkpoint"
-import { describeBackends, expectAllClose, statuses } from "@addrop/conformance"
+import { describeBackends, expectAllClose, itRequiring, statuses, torch } from "@addrop/conformance"
 import { checkCheckpointCommand, goldenBatch, loadGolden, tensorValues } from "@addrop/fixtures"
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Cause, Effect, Exit } from "effect"
@@ -28,12 +28,6 @@ const failureOf = async <E>(effect: Effect.Effect<unknown, E>): Promise<E> => {
   const error = Cause.squash(exit.cause)
   return error as E
 }
-
-const torchAvailable = (() => {
-  const [python] = checkCheckpointCommand(".", ".")
-  const probe = spawnSync(python!, ["-c", "import torch, numpy"], { encoding: "utf8" })
-  return probe.status === 0
-})()
 
 describeBackends("pretrained", backends, () => {
   it("a fixture checkpoint maps onto the model one to one and saves back to identical tensors", async () => {
@@ -169,7 +163,8 @@ describeBackends("pretrained", backends, () => {
     model.dispose()
   })
 
-  it.skipIf(!torchAvailable)(
+  itRequiring(
+    torch(checkCheckpointCommand(".", ".")[0]!),
     "a fine-tuned model saved as a Hugging Face folder gives the same logits in the PyTorch reference",
     async () => {
       for (const name of ["tiny-bert-cls", "tiny-roberta-cls", "tiny-bert-tok"] as const) {

@@ -1,12 +1,12 @@
-import { existsSync } from "node:fs"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { chromium } from "playwright-core"
+import { chromium as chromiumRequirement, describeRequiring } from "@addrop/conformance"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Html } from "../src/index.js"
 import { sampleReport } from "./sample.js"
 
-const CHROMIUM = process.env.ADDROP_CHROMIUM ?? "/usr/bin/chromium"
+const CHROMIUM = chromiumRequirement()
 
 describe("Html.render", () => {
   it("escapes every user-supplied string", () => {
@@ -22,14 +22,12 @@ describe("Html.render", () => {
   })
 })
 
-// The report is checked in a real browser: Debian's Chromium, installed by .ci/run.
-describe("the report in headless Chromium", () => {
+// The report is checked in a real browser: Debian's Chromium, installed by scripts/setup-system.sh.
+describeRequiring(CHROMIUM, "the report in headless Chromium", () => {
   let browser: Awaited<ReturnType<typeof chromium.launch>>
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set ADDROP_CHROMIUM)`)
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM.path,
       args: [
         "--headless",
         "--no-sandbox",

@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { bertBaseUncasedDir, glueSample } from "@addrop/fixtures"
 import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { Tokenizer } from "../src/index.js"
 
 // Expected ids below are vocab.txt line numbers minus one (`grep -nxF TOKEN vocab.txt`), never the code
 // under test: hello 7592, world 2088, [CLS] 101, [SEP] 102, [PAD] 0, [UNK] 100, [MASK] 103, …
-const dir = fileURLToPath(new URL("../../../../shared/tokenizers/bert-base-uncased", import.meta.url))
-const sst2Dev = fileURLToPath(new URL("../../../../shared/datasets/sst2/dev.tsv", import.meta.url))
+const dir = bertBaseUncasedDir()
+const sst2Dev = glueSample("sst2", "dev.tsv")
 // Ids for dev.tsv rows 1..200 from test/fixtures/bert_reference.py (an independent re-implementation of
 // the original BERT algorithm), without [CLS]/[SEP].
 const referenceIds: Array<Array<number>> = JSON.parse(

@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { bertBaseUncasedDir } from "@addrop/fixtures"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -14,7 +15,7 @@ import {
   UnknownModelType
 } from "../src/index.js"
 
-const bertDir = fileURLToPath(new URL("../../../../shared/tokenizers/bert-base-uncased", import.meta.url))
+const bertDir = bertBaseUncasedDir()
 const roberta = JSON.parse(
   readFileSync(fileURLToPath(new URL("./fixtures/tiny-roberta.tokenizer.json", import.meta.url)), "utf8")
 )

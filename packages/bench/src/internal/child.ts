@@ -3,7 +3,7 @@
  * and exits. Started by ../Isolated.ts.
  */
 import { TensorBackend } from "@addrop/backends"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { Effect, type Scope } from "effect"
 import * as RunBench from "../RunBench.js"
 import * as StepBench from "../StepBench.js"
