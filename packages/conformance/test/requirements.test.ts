@@ -23,11 +23,11 @@ const runTestFile = (source: string, env: Record<string, string | undefined>) =>
   const dir = mkdtempSync(join(tmpdir(), "addrop-harness-"))
   dirs.push(dir)
   writeFileSync(join(dir, "case.test.ts"), source)
-  const base = { ...process.env }
-  delete base.CI
-  delete base.ADDROP_TEST_BACKENDS
+  // Empty values rather than deleted keys: Deno's child_process adds the parent's variables back. Both
+  // variables read "" as unset.
+  const own = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v ?? ""]))
   const out = spawnSync("node", [vitest, "run", "--root", dir], {
-    env: { ...base, ...env, FORCE_COLOR: "0", NO_COLOR: "1" },
+    env: { ...process.env, CI: "", ADDROP_TEST_BACKENDS: "", ...own, FORCE_COLOR: "0", NO_COLOR: "1" },
     encoding: "utf8"
   })
   return { status: out.status, output: `${out.stdout}\n${out.stderr}` }
