@@ -57,7 +57,11 @@ export const predict = (
     const labels: Array<number> = []
     const logits: Array<Float32Array> = []
     for (const encoded of batches) {
-      const inputs = Batch.inputTensors(encoded)
+      const inputs = yield* Effect.try({
+        try: () => Batch.inputTensors(encoded),
+        catch: (cause) =>
+          new InvalidInput({ input: "batch", reason: cause instanceof Error ? cause.message : String(cause) })
+      })
       // The model throws InvalidInput for a batch it cannot use (ids outside its vocabulary, say).
       const out = yield* Effect.try({
         try: () =>

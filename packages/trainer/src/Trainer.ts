@@ -7,7 +7,7 @@
  */
 import { type CheckpointIoError, type WriteModelError, writeFileAtomic } from "@addrop/checkpoint"
 import { Options as MaskOptions } from "@addrop/mask"
-import { type Model, Pretrained } from "@addrop/models"
+import { InvalidInput, type Model, Pretrained } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { type Phase, type Position, positionAt, type Schedule } from "@addrop/schedule"
 import { Effect, FileSystem, Stream } from "effect"
@@ -283,7 +283,15 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
             const phase = yield* phaseAt(config.schedule, positionAt(epoch, stepInEpoch, data.stepsPerEpoch))
             const rate = learningRate(step)
             const stepStarted = Date.now()
-            const batch = Batch.toTensors(encoded, model.task)
+            // An encoded batch whose arrays do not fit its shape makes tfjs throw: a bad batch, typed.
+            const batch = yield* Effect.try({
+              try: () => Batch.toTensors(encoded, model.task),
+              catch: (cause) =>
+                new InvalidInput({
+                  input: "batch",
+                  reason: `batch ${stepInEpoch} of epoch ${epoch}: ${cause instanceof Error ? cause.message : String(cause)}`
+                })
+            })
             const result = yield* Step.train(model, optimizer, batch.inputs, batch.labels, {
               phase,
               learningRate: rate,

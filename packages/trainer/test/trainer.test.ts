@@ -316,6 +316,22 @@ describe("Trainer.run", () => {
     expect(error.message).toContain("no phase at step 2")
   })
 
+  it("a bad batch or an unknown label fails the run with InvalidInput, not a defect", async () => {
+    const withBatch = (replace: (batch: Batch.EncodedBatch) => Batch.EncodedBatch): Trainer.TrainData => ({
+      stepsPerEpoch: train.stepsPerEpoch,
+      batches: (epoch) =>
+        [...(train.batches(epoch) as Iterable<Batch.EncodedBatch>)].map((b, i) => (i === 1 ? replace(b) : b))
+    })
+    const fail = (data: Trainer.TrainData) =>
+      runWasm(Effect.flip(Trainer.run({ model: makeModel(), data, evaluate, config: trainerConfig() })))
+    const label = await fail(withBatch((b) => ({ ...b, labels: b.labels.map(() => 7) as Int32Array })))
+    expect(label).toMatchObject({ _tag: "InvalidInput", input: "labels" })
+    expect(label.message).toContain("label 7")
+    const torn = await fail(withBatch((b) => ({ ...b, inputIds: b.inputIds.subarray(1) })))
+    expect(torn).toMatchObject({ _tag: "InvalidInput", input: "batch" })
+    expect(torn.message).toContain("batch 1 of epoch 0")
+  })
+
   it("batches from a Stream: an encoding failure is the run's typed failure", async () => {
     class EncodeFailed extends Data.TaggedError("EncodeFailed")<{ readonly index: number }> {}
     const data: Trainer.TrainData<EncodeFailed> = {
