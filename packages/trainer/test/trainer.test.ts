@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs-core"
 import { Data, Effect, Stream } from "effect"
@@ -176,6 +176,52 @@ describe("Trainer.run", () => {
     for (const { state } of sizes) {
       expect(Object.values(JSON.parse(state)).some(Array.isArray)).toBe(false)
     }
+  })
+
+  it("loads a version-1 state (which held the history) as the constant-size one, and refuses a damaged one", async () => {
+    dir = tempDir()
+    const config = trainerConfig({ epochs: 2, outDir: dir.path, checkpointEvery: 4 })
+    // Stop in epoch 2 after the checkpoint of step 12, so the state has a current epoch and a last evaluation.
+    await Effect.runPromiseExit(
+      Effect.promise(() =>
+        runWasm(
+          Trainer.run({
+            model: makeModel(),
+            data: train,
+            evaluate,
+            config,
+            hooks: {
+              onEvent: (e) => (e.type === "step" && e.step === 13 ? Effect.die("killed") : Effect.void)
+            }
+          })
+        )
+      )
+    )
+    const latest = JSON.parse(readFileSync(join(dir.path, "checkpoints", "latest.json"), "utf8"))
+    const statePath = join(dir.path, "checkpoints", latest.checkpoint, "trainer_state.json")
+    const v2 = JSON.parse(readFileSync(statePath, "utf8")) as RunState.TrainerState
+    expect(v2).toMatchObject({ version: 2, nextStep: 12, epoch: 1, stepInEpoch: 3, epochSteps: 3 })
+    const history = await runWasm(RunState.readHistory(dir.path))
+    const { epochLossSum, epochSteps, epochAddropSteps, lastEval, ...common } = v2
+    const v1 = {
+      ...common,
+      version: 1,
+      steps: history.steps.filter((s) => s.step < 12),
+      epochs: history.epochs
+    }
+    writeFileSync(statePath, JSON.stringify(v1))
+    const migrated = await runWasm(
+      Effect.map(RunState.load(dir.path, { task: "classification" }), (r) => {
+        r.model.dispose()
+        Optimizer.dispose(r.optimizer)
+        return r.state
+      })
+    )
+    expect(migrated).toEqual(v2)
+    writeFileSync(statePath, "{ not json")
+    const error = await runWasm(Effect.flip(RunState.load(dir.path, { task: "classification" })))
+    expect(error._tag).toBe("ResumeFailed")
+    expect(error.message).toContain("trainer_state.json is not valid JSON")
   })
 
   it("cuts the log back to the checkpoint when resuming, skipping a torn last line", () => {
