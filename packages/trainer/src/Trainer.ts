@@ -185,6 +185,12 @@ const batchesOf = <E, R>(data: TrainData<E, R>, epoch: number): Stream.Stream<Ba
 /**
  * Trains `model` on `data`, evaluating with `evaluate` after every epoch.
  *
+ * Every failure is in the error channel, none is thrown: bad settings (`InvalidTrainerConfig`, also for a
+ * schedule that throws; `InvalidMaskOption` for p or q, before the first step), a bad batch or label
+ * (`InvalidInput`), an attribution request the model cannot serve (`InvalidAttributionRequest`), divergence
+ * (`NonFiniteLoss`), a refused resume (`ResumeFailed`), I/O (`CheckpointIoError`, `WriteModelError`), and the
+ * typed failures of the evaluator (`EE`) and of the data's streams (`ED`).
+ *
  * @example
  * ```ts
  * import { Trainer } from "@addrop/trainer"
