@@ -7,13 +7,15 @@ import { Data } from "effect"
 
 /**
  * An attribution request that cannot be served as asked (a method that needs labels got none, a method
- * that does not fit the task, a layer the model does not have).
+ * that does not fit the task, a layer the model does not have, a batch the model rejects). When the model
+ * or a target threw, `cause` is what it threw (e.g. the model's `InvalidInput`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class InvalidAttributionRequest extends Data.TaggedError("InvalidAttributionRequest")<{
   readonly reason: string
+  readonly cause?: unknown
 }> {
   override get message(): string {
     return `Invalid attribution request: ${this.reason}`

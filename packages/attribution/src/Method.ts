@@ -146,6 +146,10 @@ export const attribute = <Batch>(
         return yield* fail(`layer ${layer} does not exist: the model has layers 0..${model.numLayers - 1}`)
       }
     }
+    if (options.method === "iga" && options.steps !== undefined) {
+      if (!Number.isInteger(options.steps) || options.steps < 1)
+        return yield* fail(`integrated gradients need steps ≥ 1, got ${options.steps}`)
+    }
     const training = options.dropoutKey !== undefined
     const forward: Attribution.Forward = (interventions) =>
       model.forward(batch, {
@@ -153,34 +157,61 @@ export const attribute = <Batch>(
         interventions,
         ...(training ? { dropoutKey: options.dropoutKey! } : {})
       }).logits
-    const shape = model.attentionShape(batch)
+    const shape = yield* attempt(() => model.attentionShape(batch))
     const target = yield* targetFor(options.method, model.task, options)
-    switch (options.method) {
-      case "ga":
-      case "gold":
-      case "loss":
-        return Attribution.gradient({ forward, layers: options.layers, shape, target })
-      case "aa":
-        return Attribution.attentionWeights(forward, options.layers)
-      case "rd": {
-        if (options.key === undefined) return yield* fail('method "rd" needs a key')
-        return { maps: Attribution.random(options.key, options.layers, shape), logits: forward(new Map()) }
-      }
-      case "iga": {
-        const base = Attribution.attentionWeights(forward, options.layers)
-        // The m scaled passes attribute the unscaled pass's prediction, whatever the scaled passes predict.
-        const pseudo =
-          model.task === "classification" ? (tf.argMax(base.logits, 1) as tf.Tensor1D) : undefined
-        const maps = Attribution.integratedGradients({
-          forward,
-          layers: options.layers,
-          shape,
-          target: pseudo === undefined ? target : Target.goldLabel(pseudo),
-          attentions: base.maps,
-          steps: options.steps
-        })
-        tf.dispose([...base.maps.values(), ...(pseudo === undefined ? [] : [pseudo])])
-        return { maps, logits: base.logits }
-      }
-    }
+    if (options.method === "rd" && options.key === undefined) return yield* fail('method "rd" needs a key')
+    // The passes are synchronous tensor code that throws on inputs it cannot use (a batch the model rejects,
+    // logits of the wrong rank for the target); those become this Effect's typed failure, not defects.
+    return yield* attempt(() => compute(model, options, forward, shape, target))
   })
+
+/**
+ * Runs `f`, turning what it throws into an {@link InvalidAttributionRequest} that keeps the thrown error as
+ * its `cause` (an `InvalidAttributionRequest` thrown by a nested request is kept as it is).
+ */
+const attempt = <A>(f: () => A): Effect.Effect<A, InvalidAttributionRequest> =>
+  Effect.try({
+    try: f,
+    catch: (cause) =>
+      cause instanceof InvalidAttributionRequest
+        ? cause
+        : new InvalidAttributionRequest({
+            reason: cause instanceof Error ? cause.message : String(cause),
+            cause
+          })
+  })
+
+const compute = <Batch>(
+  model: AttributableModel<Batch>,
+  options: AttributeOptions,
+  forward: Attribution.Forward,
+  shape: Attribution.AttentionShape,
+  target: Target.Target
+): Attribution.AttributionResult => {
+  switch (options.method) {
+    case "ga":
+    case "gold":
+    case "loss":
+      return Attribution.gradient({ forward, layers: options.layers, shape, target })
+    case "aa":
+      return Attribution.attentionWeights(forward, options.layers)
+    case "rd": {
+      return { maps: Attribution.random(options.key!, options.layers, shape), logits: forward(new Map()) }
+    }
+    case "iga": {
+      const base = Attribution.attentionWeights(forward, options.layers)
+      // The m scaled passes attribute the unscaled pass's prediction, whatever the scaled passes predict.
+      const pseudo = model.task === "classification" ? (tf.argMax(base.logits, 1) as tf.Tensor1D) : undefined
+      const maps = Attribution.integratedGradients({
+        forward,
+        layers: options.layers,
+        shape,
+        target: pseudo === undefined ? target : Target.goldLabel(pseudo),
+        attentions: base.maps,
+        steps: options.steps
+      })
+      tf.dispose([...base.maps.values(), ...(pseudo === undefined ? [] : [pseudo])])
+      return { maps, logits: base.logits }
+    }
+  }
+}

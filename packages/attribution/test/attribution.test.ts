@@ -147,6 +147,35 @@ describeBackends("attribution on a toy attention model", backends, () => {
     )
     expect(noLabels.message).toContain("labels")
   })
+
+  it("Method.attribute fails with a tagged InvalidAttributionRequest instead of throwing", async () => {
+    const flip = (m: Method.AttributableModel<typeof batch>, options: Method.AttributeOptions) =>
+      Effect.runPromise(Effect.flip(Method.attribute(m, batch, options)))
+    const steps = await flip(model, { method: "iga", layers: [0], steps: 0 })
+    expect(steps._tag).toBe("InvalidAttributionRequest")
+    expect(steps.reason).toContain("steps ≥ 1, got 0")
+    const noKey = await flip(model, { method: "rd", layers: [0] })
+    expect(noKey).toMatchObject({ _tag: "InvalidAttributionRequest", reason: 'method "rd" needs a key' })
+    // Gold labels for 3 examples on a batch of 2: the target's tensor ops throw, the Effect fails.
+    const labels = tf.tensor1d([0, 1, 2], "int32")
+    const mismatch = await flip(model, { method: "gold", layers: [0], labels })
+    labels.dispose()
+    expect(mismatch._tag).toBe("InvalidAttributionRequest")
+    expect(mismatch.cause).toBeInstanceOf(Error)
+    // What the model throws (e.g. its InvalidInput for a bad batch) is kept as the cause.
+    const rejected = new RangeError("the model rejects this batch")
+    const rejecting: Method.AttributableModel<typeof batch> = {
+      numLayers: model.numLayers,
+      task: model.task,
+      attentionShape: (b) => model.attentionShape(b),
+      forward: () => {
+        throw rejected
+      }
+    }
+    const error = await flip(rejecting, { method: "ga", layers: [0] })
+    expect(error).toMatchObject({ _tag: "InvalidAttributionRequest", reason: rejected.message })
+    expect(error.cause).toBe(rejected)
+  })
 })
 
 describe("targets for regression", () => {

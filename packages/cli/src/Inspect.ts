@@ -6,10 +6,10 @@
  * @since 0.1.0
  */
 import { Method } from "@addrop/attribution"
-import { Sampler } from "@addrop/mask"
+import { Options as MaskOptions, Sampler } from "@addrop/mask"
 import type { Model } from "@addrop/models"
 import { Key } from "@addrop/random"
-import type { Tokenizer } from "@addrop/tokenizer"
+import { InvalidEncodeInput, MaxLengthTooSmall, type Tokenizer } from "@addrop/tokenizer"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 
@@ -80,8 +80,17 @@ export const inspect = (
   options: InspectOptions
 ) =>
   Effect.gen(function* () {
-    const encoding = tokenizer.encode(text, textPair, {
-      maxLength: model.config.maxPositionEmbeddings - (model.config.modelType === "roberta" ? 2 : 0)
+    // The mask options are checked before any tensor is made; the tokenizer throws its tagged errors.
+    const mask = options.mask === undefined ? undefined : yield* MaskOptions.make(options.mask)
+    const encoding = yield* Effect.try({
+      try: () =>
+        tokenizer.encode(text, textPair, {
+          maxLength: model.config.maxPositionEmbeddings - (model.config.modelType === "roberta" ? 2 : 0)
+        }),
+      catch: (cause) =>
+        cause instanceof InvalidEncodeInput || cause instanceof MaxLengthTooSmall
+          ? cause
+          : new InvalidEncodeInput({ reason: cause instanceof Error ? cause.message : String(cause) })
     })
     const length = encoding.inputIds.length
     const batch: Model.Batch = {
@@ -115,13 +124,9 @@ export const inspect = (
     const keyMask = tf.tensor2d([encoding.attentionMask], [1, length], "int32")
     for (const [layer, map] of result.maps) {
       attributions[String(layer)] = nest(yield* Effect.promise(() => map.data()), heads, length)
-      if (options.mask !== undefined) {
-        const dropped = Sampler.sample(
-          map,
-          keyMask,
-          options.mask,
-          Key.foldAll(root, [Key.Purpose.mask, 0, layer])
-        )
+      if (mask !== undefined) {
+        // Shapes agree by construction (one encoding, validated options): sampling cannot throw here.
+        const dropped = Sampler.sample(map, keyMask, mask, Key.foldAll(root, [Key.Purpose.mask, 0, layer]))
         masks[String(layer)] = nest(yield* Effect.promise(() => dropped.data()), heads, length)
         dropped.dispose()
       }

@@ -20,7 +20,11 @@ import type { TrainOptions } from "./TrainOptions.js"
  */
 export const render = (args: {
   readonly options: TrainOptions
-  readonly state: RunState.TrainerState
+  /** The run's steps and epochs, as logged in `metrics.jsonl` (`RunState.readHistory`). */
+  readonly history: {
+    readonly steps: ReadonlyArray<RunState.StepRecord>
+    readonly epochs: ReadonlyArray<RunState.EpochRecord>
+  }
   readonly model: Model.Model
   readonly tokenizer: Tokenizer.Tokenizer
   readonly modelDescription: string
@@ -73,8 +77,8 @@ export const render = (args: {
       },
       notes,
       mainMetric: args.mainMetric,
-      steps: args.state.steps,
-      epochs: args.state.epochs,
+      steps: args.history.steps,
+      epochs: args.history.epochs,
       heatmaps,
       config: options
     })

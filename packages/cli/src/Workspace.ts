@@ -7,14 +7,21 @@
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { readModelFolder } from "@addrop/checkpoint"
-import { Batch, type Dataset, Glue, type LoadError } from "@addrop/data"
+import {
+  Batch,
+  type BatchEncodeFailed,
+  type Dataset,
+  Glue,
+  type InvalidDataOption,
+  type LoadError
+} from "@addrop/data"
 import { evaluate as glueEvaluate } from "@addrop/metrics"
 import { Model, Presets, Pretrained } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { Tokenizer } from "@addrop/tokenizer"
 import { Evaluate } from "@addrop/trainer"
 import type { Trainer } from "@addrop/trainer"
-import { Effect, type FileSystem } from "effect"
+import { Effect, type FileSystem, Stream } from "effect"
 import * as Assets from "./Assets.js"
 import { InvalidOption, MissingInput } from "./CliError.js"
 
@@ -230,7 +237,8 @@ export const loadExamples = (
   )
 
 /**
- * Batches of a dataset in file order, tokenized.
+ * Batches of a dataset in file order, tokenized (all of them, for evaluation after every epoch). A batch
+ * that cannot be encoded fails with the data package's `BatchEncodeFailed`.
  *
  * @since 0.1.0
  * @category data
@@ -240,13 +248,12 @@ export const orderedBatches = (
   tokenizer: Tokenizer.Tokenizer,
   batchSize: number,
   maxLength: number
-): Array<Batch.Batch> =>
-  Batch.batchIndices(dataset.examples.length, { batchSize }).map((indices) =>
-    Effect.runSync(Batch.collate(dataset, indices, { tokenizer, maxLength }))
-  )
+): Effect.Effect<Array<Batch.Batch>, BatchEncodeFailed | InvalidDataOption> =>
+  Stream.runCollect(Batch.batches(dataset, { tokenizer, batchSize, maxLength }))
 
 /**
- * Training batches: shuffled per (seed, epoch), last partial batch dropped, tokenized lazily.
+ * Training batches: shuffled per (seed, epoch), last partial batch dropped, tokenized lazily as the
+ * trainer pulls them (an encoding failure fails the run with `BatchEncodeFailed`).
  *
  * @since 0.1.0
  * @category data
@@ -255,24 +262,17 @@ export const trainData = (
   dataset: Parameters<typeof Batch.collate>[0],
   tokenizer: Tokenizer.Tokenizer,
   options: { readonly batchSize: number; readonly maxLength: number; readonly seed: number }
-): Trainer.TrainData => {
-  const n = dataset.examples.length
-  const stepsPerEpoch = Math.floor(n / options.batchSize)
-  return {
-    stepsPerEpoch,
-    batches: function* (epoch) {
-      const order = Batch.epochOrder(n, { seed: options.seed, epoch })
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        yield Effect.runSync(
-          Batch.collate(dataset, order.subarray(b * options.batchSize, (b + 1) * options.batchSize), {
-            tokenizer,
-            maxLength: options.maxLength
-          })
-        )
-      }
-    }
-  }
-}
+): Trainer.TrainData<BatchEncodeFailed | InvalidDataOption> => ({
+  stepsPerEpoch: Math.floor(dataset.examples.length / options.batchSize),
+  batches: (epoch) =>
+    Batch.batches(dataset, {
+      tokenizer,
+      batchSize: options.batchSize,
+      maxLength: options.maxLength,
+      shuffle: { seed: options.seed, epoch },
+      dropLast: true
+    })
+})
 
 /**
  * Scores a model on a task's dev batches with the task's GLUE metrics.

@@ -298,7 +298,11 @@ export const checkBatch = (model: Model, batch: Batch): Effect.Effect<void, Inva
     })
   })
 
-const asInvalidInput = (error: unknown): InvalidInput => {
-  if (error instanceof InvalidInput) return error
-  throw error
-}
+/**
+ * The checks throw {@link InvalidInput}; anything else they throw (a `TypeError` from a batch that is not
+ * shaped like one, say) is reported the same way, naming the batch, so nothing escapes as a defect.
+ */
+const asInvalidInput = (error: unknown): InvalidInput =>
+  error instanceof InvalidInput
+    ? error
+    : new InvalidInput({ input: "batch", reason: error instanceof Error ? error.message : String(error) })

@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Result } from "effect"
+import { Effect, Result } from "effect"
 import { InvalidSchedule } from "./InvalidSchedule.js"
 import { isPhase, type Phase } from "./Phase.js"
 import type { Unit } from "./Position.js"
@@ -101,8 +101,101 @@ export const format = (spec: ScheduleSpec): string => {
 }
 
 /**
- * The schedule a spec stands for. Throws a `RangeError` for a hand-built spec with out-of-range numbers
- * (specs from {@link parse} are always valid).
+ * Checks a spec built by hand (or decoded from JSON): known tags, phases and units, integer counts in
+ * range (`K ≥ 1`, non-negative offsets and counts, `FT + ADDROP ≥ 1`, a non-empty pattern), recursively.
+ * Fails with {@link InvalidSchedule} whose `spec` is the spec as JSON and whose `reason` names the field.
+ * Specs from {@link parse} always pass.
+ *
+ * @example
+ * ```ts
+ * import { validate } from "@addrop/schedule"
+ * validate({ _tag: "Every", k: 0, offset: 0 }) // Failure: InvalidSchedule "every: K must be a positive integer, got 0"
+ * ```
+ * @since 0.1.0
+ * @category validation
+ */
+export const validate = (spec: ScheduleSpec): Result.Result<ScheduleSpec, InvalidSchedule> => {
+  const reason = problem(spec)
+  if (reason === undefined) return Result.succeed(spec)
+  let text: string
+  try {
+    text = JSON.stringify(spec) ?? String(spec)
+  } catch {
+    text = String(spec)
+  }
+  return Result.fail(new InvalidSchedule({ spec: text, reason }))
+}
+
+/**
+ * The validating constructor: a schedule from spec text (see {@link parse}) or from a spec value (see
+ * {@link validate}), or the typed {@link InvalidSchedule}. The schedule it returns is total: it gives a
+ * phase for every valid position.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { make } from "@addrop/schedule"
+ * const program = Effect.gen(function* () {
+ *   const schedule = yield* make({ _tag: "Warmup", n: 1, by: "epoch", schedule: { _tag: "Cross", firstPhase: "ft" } })
+ *   return schedule({ epoch: 1, step: 100, stepInEpoch: 0 }) // "ft"
+ * })
+ * ```
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (spec: ScheduleSpec | string): Effect.Effect<Schedule, InvalidSchedule> =>
+  Effect.suspend(() =>
+    Effect.fromResult(typeof spec === "string" ? parse(spec) : validate(spec)).pipe(Effect.map(compile))
+  )
+
+/** What is wrong with a spec, or undefined when it is valid. */
+const problem = (spec: ScheduleSpec): string | undefined => {
+  if (typeof spec !== "object" || spec === null) return "a spec must be an object with a _tag"
+  const count = (name: string, value: unknown, minimum: 0 | 1) =>
+    typeof value === "number" && Number.isSafeInteger(value) && value >= minimum
+      ? undefined
+      : `${name} must be ${minimum === 1 ? "a positive" : "a non-negative"} integer, got ${String(value)}`
+  const phase = (name: string, value: unknown) =>
+    isPhase(value) ? undefined : `${name} must be "ft" or "addrop", got ${JSON.stringify(value)}`
+  const unit = (value: unknown) =>
+    value === "epoch" || value === "step"
+      ? undefined
+      : `by must be "epoch" or "step", got ${JSON.stringify(value)}`
+  switch (spec._tag) {
+    case "Cross":
+      return phase("cross: firstPhase", spec.firstPhase)
+    case "Always":
+      return phase("always: phase", spec.phase)
+    case "Every":
+      return count("every: K", spec.k, 1) ?? count("every: OFFSET", spec.offset, 0)
+    case "Steps":
+      return (
+        count("steps: FT", spec.ft, 0) ??
+        count("steps: ADDROP", spec.addrop, 0) ??
+        (spec.ft + spec.addrop === 0 ? "steps needs FT + ADDROP ≥ 1, got 0 and 0" : undefined) ??
+        (Number.isSafeInteger(spec.ft + spec.addrop) ? undefined : "steps: FT + ADDROP is too large")
+      )
+    case "Pattern":
+      if (!Array.isArray(spec.phases) || spec.phases.length === 0) return "pattern needs at least one phase"
+      return (
+        spec.phases.map((p, i) => phase(`pattern: phase ${i + 1}`, p)).find((r) => r !== undefined) ??
+        unit(spec.by)
+      )
+    case "Warmup": {
+      const inner = count("warmup: N", spec.n, 0) ?? unit(spec.by)
+      if (inner !== undefined) return inner
+      const nested = problem(spec.schedule)
+      return nested === undefined ? undefined : `after warmup: ${nested}`
+    }
+    default:
+      return `unknown schedule tag ${JSON.stringify((spec as { readonly _tag?: unknown })._tag)}`
+  }
+}
+
+/**
+ * The schedule a spec stands for; total over valid specs (every spec from {@link parse}, or that
+ * {@link validate} accepts). A hand-built spec that is not valid throws a `RangeError`: check it with
+ * {@link validate}, or build the schedule with {@link make}, to get the typed {@link InvalidSchedule}.
  *
  * @example
  * ```ts

@@ -21,4 +21,4 @@ export {
   warmup,
   when
 } from "./Schedule.js"
-export { compile, describe, format, parse, type ScheduleSpec } from "./ScheduleSpec.js"
+export { compile, describe, format, make, parse, type ScheduleSpec, validate } from "./ScheduleSpec.js"

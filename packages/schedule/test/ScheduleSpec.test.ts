@@ -9,11 +9,13 @@ import {
   everyKthEpoch,
   format,
   InvalidSchedule,
+  make,
   pattern,
   phasesFor,
   parse,
   type Schedule,
   type ScheduleSpec,
+  validate,
   warmup
 } from "../src/index.js"
 
@@ -243,5 +245,83 @@ describe("describe", () => {
     ["warmup:0+never", "plain fine-tuning on every step (no AD-Drop)"]
   ])("%s", (text, expected) => {
     expect(describeSpec(ok(text))).toBe(expected)
+  })
+})
+
+describe("make: the validating constructor", () => {
+  const failure = (spec: ScheduleSpec | string) => Effect.runPromise(Effect.flip(make(spec)))
+
+  it("builds the same schedule as compile for valid specs and texts", async () => {
+    const spec: ScheduleSpec = {
+      _tag: "Warmup",
+      n: 1,
+      by: "epoch",
+      schedule: { _tag: "Cross", firstPhase: "ft" }
+    }
+    const fromSpec = await Effect.runPromise(make(spec))
+    const fromText = await Effect.runPromise(make("warmup:1+cross"))
+    expect(phasesFor(fromSpec, 5, 2)).toEqual(phasesFor(compile(spec), 5, 2))
+    expect(phasesFor(fromText, 5, 2)).toEqual(phasesFor(compile(spec), 5, 2))
+  })
+
+  it.each<[string, ScheduleSpec, string]>([
+    ["K = 0", { _tag: "Every", k: 0, offset: 0 }, "every: K must be a positive integer, got 0"],
+    [
+      "a fractional offset",
+      { _tag: "Every", k: 2, offset: 0.5 },
+      "every: OFFSET must be a non-negative integer"
+    ],
+    ["steps:0:0", { _tag: "Steps", ft: 0, addrop: 0 }, "FT + ADDROP ≥ 1"],
+    [
+      "a negative count",
+      { _tag: "Steps", ft: -1, addrop: 2 },
+      "steps: FT must be a non-negative integer, got -1"
+    ],
+    ["an empty pattern", { _tag: "Pattern", phases: [], by: "epoch" }, "at least one phase"],
+    [
+      "an unknown phase",
+      { _tag: "Pattern", phases: ["ft", "drop" as "ft"], by: "epoch" },
+      'pattern: phase 2 must be "ft" or "addrop", got "drop"'
+    ],
+    [
+      "an unknown unit",
+      { _tag: "Pattern", phases: ["ft"], by: "batch" as "step" },
+      'by must be "epoch" or "step"'
+    ],
+    [
+      "a bad nested schedule",
+      { _tag: "Warmup", n: 1, by: "step", schedule: { _tag: "Every", k: -3, offset: 0 } },
+      "after warmup: every: K must be a positive integer, got -3"
+    ],
+    ["an unknown tag", { _tag: "Sometimes" } as unknown as ScheduleSpec, 'unknown schedule tag "Sometimes"']
+  ])("fails with InvalidSchedule for %s", async (_, spec, reason) => {
+    const error = await failure(spec)
+    expect(error).toBeInstanceOf(InvalidSchedule)
+    expect(error._tag).toBe("InvalidSchedule")
+    expect(error.reason).toContain(reason)
+    expect(JSON.parse(error.spec)).toEqual(JSON.parse(JSON.stringify(spec)))
+    // validate agrees, without running an Effect.
+    expect(Result.isFailure(validate(spec))).toBe(true)
+  })
+
+  it("fails with InvalidSchedule for bad text, as parse does", async () => {
+    const error = await failure("every:0")
+    expect(error).toMatchObject({ _tag: "InvalidSchedule", spec: "every:0" })
+    expect(error.reason).toContain("K must be a positive integer")
+  })
+
+  it("accepts every spec that parse produces", () => {
+    for (const text of [
+      "cross",
+      "cross:addrop",
+      "always",
+      "never",
+      "every:3:1",
+      "steps:2:1",
+      "pattern:step:ft,addrop",
+      "warmup:step:5+warmup:1+cross"
+    ]) {
+      expect(Result.isSuccess(validate(ok(text))), text).toBe(true)
+    }
   })
 })

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Loss, type Model } from "@addrop/models"
+import { InvalidInput, Loss, type Model } from "@addrop/models"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 import * as Batch from "./Batch.js"
@@ -20,12 +20,14 @@ export interface Scores {
 }
 
 /**
- * Scores the current model; supplied by the caller (the CLI scores GLUE tasks with `@addrop/metrics`).
+ * Scores the current model; supplied by the caller (the CLI scores GLUE tasks with `@addrop/metrics`). By
+ * default it may fail with the model's `InvalidInput` (as {@link predict} does for a batch the model
+ * rejects), which `Trainer.run` passes on.
  *
  * @since 0.1.0
  * @category models
  */
-export type Evaluator<E = never, R = never> = (model: Model.Model) => Effect.Effect<Scores, E, R>
+export type Evaluator<E = InvalidInput, R = never> = (model: Model.Model) => Effect.Effect<Scores, E, R>
 
 /**
  * The model's predictions (class ids, regression values, or token class ids flattened `[B·L]`), the gold
@@ -42,21 +44,39 @@ export type Evaluator<E = never, R = never> = (model: Model.Model) => Effect.Eff
 export const predict = (
   model: Model.Model,
   batches: Iterable<Batch.InputBatch & { readonly labels?: Int32Array | Float32Array | undefined }>
-): Effect.Effect<{
-  readonly predictions: Float64Array
-  readonly labels: Float64Array
-  readonly logits: Array<Float32Array>
-}> =>
+): Effect.Effect<
+  {
+    readonly predictions: Float64Array
+    readonly labels: Float64Array
+    readonly logits: Array<Float32Array>
+  },
+  InvalidInput
+> =>
   Effect.gen(function* () {
     const predictions: Array<number> = []
     const labels: Array<number> = []
     const logits: Array<Float32Array> = []
     for (const encoded of batches) {
-      const inputs = Batch.inputTensors(encoded)
-      const out = tf.tidy(() => {
-        const l = model.forward(inputs, { training: false }).logits
-        return { logits: l, predictions: Loss.predictions(model.task, l) }
+      const inputs = yield* Effect.try({
+        try: () => Batch.inputTensors(encoded),
+        catch: (cause) =>
+          new InvalidInput({ input: "batch", reason: cause instanceof Error ? cause.message : String(cause) })
       })
+      // The model throws InvalidInput for a batch it cannot use (ids outside its vocabulary, say).
+      const out = yield* Effect.try({
+        try: () =>
+          tf.tidy(() => {
+            const l = model.forward(inputs, { training: false }).logits
+            return { logits: l, predictions: Loss.predictions(model.task, l) }
+          }),
+        catch: (cause) =>
+          cause instanceof InvalidInput
+            ? cause
+            : new InvalidInput({
+                input: "batch",
+                reason: cause instanceof Error ? cause.message : String(cause)
+              })
+      }).pipe(Effect.onError(() => Effect.sync(() => Batch.disposeInputs(inputs))))
       const [p, l] = yield* Effect.promise(() => Promise.all([out.predictions.data(), out.logits.data()]))
       tf.dispose([out.predictions, out.logits])
       Batch.disposeInputs(inputs)

@@ -51,14 +51,17 @@ export interface EpochRecord {
 }
 
 /**
- * Everything needed to continue a run exactly: the next position, the optimizer's step count, the history
- * and the early-stopping bookkeeping. Random draws are keyed by (seed, step), so no generator state is needed.
+ * Everything needed to continue a run exactly, and nothing that grows with it: the next position, the
+ * optimizer's step count, running totals of the current epoch (for its epoch record), the last and best
+ * evaluations and the early-stopping bookkeeping. Random draws are keyed by (seed, step), so no generator
+ * state is needed. The per-step and per-epoch history lives in `metrics.jsonl` only (see
+ * {@link readHistory}): a checkpoint is the same size at step 10 and at step 100,000.
  *
  * @since 0.1.0
  * @category models
  */
 export interface TrainerState {
-  readonly version: 1
+  readonly version: 2
   /** What the run was started with; a resume with other settings is refused. */
   readonly fingerprint: string
   /** The next global step to run, and where it falls. */
@@ -66,8 +69,12 @@ export interface TrainerState {
   readonly epoch: number
   readonly stepInEpoch: number
   readonly optimizerStep: number
-  readonly steps: ReadonlyArray<StepRecord>
-  readonly epochs: ReadonlyArray<EpochRecord>
+  /** The current epoch so far: the sum of its step losses (in step order), its steps and its AD-Drop steps. */
+  readonly epochLossSum: number
+  readonly epochSteps: number
+  readonly epochAddropSteps: number
+  /** The last completed epoch's evaluation. */
+  readonly lastEval: EpochRecord | undefined
   readonly best: EpochRecord | undefined
   readonly evalsWithoutImprovement: number
 }
@@ -79,22 +86,88 @@ export interface TrainerState {
  * @category constructors
  */
 export const initial = (fingerprint: string): TrainerState => ({
-  version: 1,
+  version: 2,
   fingerprint,
   nextStep: 0,
   epoch: 0,
   stepInEpoch: 0,
   optimizerStep: 0,
-  steps: [],
-  epochs: [],
+  epochLossSum: 0,
+  epochSteps: 0,
+  epochAddropSteps: 0,
+  lastEval: undefined,
   best: undefined,
   evalsWithoutImprovement: 0
 })
+
+/**
+ * The state after one more step of the current epoch. Constant size: the step itself goes to the log.
+ *
+ * @since 0.1.0
+ * @category transitions
+ */
+export const afterStep = (state: TrainerState, record: StepRecord, optimizerStep: number): TrainerState => ({
+  ...state,
+  nextStep: record.step + 1,
+  stepInEpoch: state.stepInEpoch + 1,
+  optimizerStep,
+  epochLossSum: state.epochLossSum + record.loss,
+  epochSteps: state.epochSteps + 1,
+  epochAddropSteps: state.epochAddropSteps + (record.phase === "addrop" ? 1 : 0)
+})
+
+/**
+ * The current epoch's mean training loss and majority phase, from the running totals (the same sum, in
+ * the same order, as averaging the logged step losses).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const epochSummary = (state: TrainerState): { readonly phase: Phase; readonly trainLoss: number } => ({
+  phase: state.epochAddropSteps * 2 > state.epochSteps ? "addrop" : "ft",
+  trainLoss: state.epochSteps === 0 ? Number.NaN : state.epochLossSum / state.epochSteps
+})
+
+/**
+ * The state after the current epoch's evaluation: the next epoch starts, the running totals restart, and
+ * the best evaluation and the early-stopping count are updated. NaN (e.g. a correlation of constant
+ * predictions) never counts as an improvement.
+ *
+ * @since 0.1.0
+ * @category transitions
+ */
+export const afterEpoch = (
+  state: TrainerState,
+  record: EpochRecord
+): { readonly state: TrainerState; readonly isBest: boolean } => {
+  const isBest = state.best === undefined ? !Number.isNaN(record.main) : record.main > state.best.main
+  return {
+    isBest,
+    state: {
+      ...state,
+      epoch: record.epoch + 1,
+      stepInEpoch: 0,
+      epochLossSum: 0,
+      epochSteps: 0,
+      epochAddropSteps: 0,
+      lastEval: record,
+      best: isBest ? record : state.best,
+      evalsWithoutImprovement: isBest ? 0 : state.evalsWithoutImprovement + 1
+    }
+  }
+}
 
 const CHECKPOINTS = "checkpoints"
 const LATEST = "latest.json"
 const OPTIMIZER = "optimizer.safetensors"
 const STATE = "trainer_state.json"
+/**
+ * The name of the log of every step and epoch in an output folder, appended as the run goes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const METRICS = "metrics.jsonl"
 
 const join = (...parts: ReadonlyArray<string>) => parts.join("/").replace(/\/+/g, "/")
 const stepDir = (step: number) => `step-${String(step).padStart(8, "0")}`
@@ -199,10 +272,13 @@ export const load = (outDir: string, options: Pretrained.PretrainedOptions = {})
     const stateText = yield* fs
       .readFileString(join(dir, STATE))
       .pipe(Effect.mapError(io(join(dir, STATE), "read")))
-    const state = JSON.parse(stateText) as TrainerState
-    const moments = Safetensors.parse(
-      yield* fs.readFile(join(dir, OPTIMIZER)).pipe(Effect.mapError(io(join(dir, OPTIMIZER), "read")))
+    const state = yield* decodeState(
+      stateText,
+      (reason) => new ResumeFailed({ dir: outDir, reason: `${join(dir, STATE)} ${reason}` })
     )
+    const moments = yield* Safetensors.decode(
+      yield* fs.readFile(join(dir, OPTIMIZER)).pipe(Effect.mapError(io(join(dir, OPTIMIZER), "read")))
+    ).pipe(Effect.onError(() => Effect.sync(() => model.dispose())))
     const first = new Map<string, tf.Tensor>()
     const second = new Map<string, tf.Tensor>()
     for (const name of model.parameters.keys()) {
@@ -213,6 +289,12 @@ export const load = (outDir: string, options: Pretrained.PretrainedOptions = {})
         tf.dispose([...first.values(), ...second.values()])
         return yield* fail(`the optimizer state lacks the moments of ${name}`)
       }
+      // The moments were written as F32 by `save`; anything else is a damaged checkpoint.
+      if (m.dtype !== "F32" || v.dtype !== "F32") {
+        model.dispose()
+        tf.dispose([...first.values(), ...second.values()])
+        return yield* fail(`the optimizer moments of ${name} are not F32`)
+      }
       first.set(name, tf.tensor(Safetensors.toFloat32(m), [...m.shape]))
       second.set(name, tf.tensor(Safetensors.toFloat32(v), [...v.shape]))
     }
@@ -221,22 +303,110 @@ export const load = (outDir: string, options: Pretrained.PretrainedOptions = {})
     return { model, optimizer, state, dir } satisfies Restored
   })
 
+/** Checks a `trainer_state.json`; a version-1 state (which held the whole history) is migrated. */
+const decodeState = <E>(text: string, fail: (reason: string) => E): Effect.Effect<TrainerState, E> =>
+  Effect.gen(function* () {
+    const raw = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: () => fail("is not valid JSON")
+    })
+    if (typeof raw !== "object" || raw === null) return yield* Effect.fail(fail("is not a JSON object"))
+    const o = raw as Record<string, unknown>
+    const counts = ["nextStep", "epoch", "stepInEpoch", "optimizerStep", "evalsWithoutImprovement"] as const
+    for (const key of counts) {
+      if (!Number.isSafeInteger(o[key]) || (o[key] as number) < 0)
+        return yield* Effect.fail(fail(`has no valid ${key}`))
+    }
+    if (typeof o.fingerprint !== "string") return yield* Effect.fail(fail("has no fingerprint"))
+    if (o.version === 2) return o as unknown as TrainerState
+    if (o.version !== 1 || !Array.isArray(o.steps) || !Array.isArray(o.epochs))
+      return yield* Effect.fail(fail(`has unknown version ${JSON.stringify(o.version)}`))
+    // Version 1 kept every step; only the current epoch's totals and the last evaluation are still needed.
+    const current = (o.steps as ReadonlyArray<StepRecord>).filter((s) => s.epoch === o.epoch)
+    return {
+      version: 2,
+      fingerprint: o.fingerprint,
+      nextStep: o.nextStep as number,
+      epoch: o.epoch as number,
+      stepInEpoch: o.stepInEpoch as number,
+      optimizerStep: o.optimizerStep as number,
+      epochLossSum: current.reduce((sum, s) => sum + s.loss, 0),
+      epochSteps: current.length,
+      epochAddropSteps: current.filter((s) => s.phase === "addrop").length,
+      lastEval: (o.epochs as ReadonlyArray<EpochRecord>).at(-1),
+      best: o.best as EpochRecord | undefined,
+      evalsWithoutImprovement: o.evalsWithoutImprovement as number
+    } satisfies TrainerState
+  })
+
 /**
- * The metrics log's lines for a state's history (used to rewrite it when a run resumes).
+ * A line of `metrics.jsonl`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogLine = (StepRecord & { readonly type: "step" }) | (EpochRecord & { readonly type: "epoch" })
+
+/** The log's records in order; a torn last line (a run killed mid-write) and foreign lines are skipped. */
+const parseLog = (text: string): Array<LogLine> => {
+  const lines: Array<LogLine> = []
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(line)
+    } catch {
+      continue
+    }
+    const record = parsed as Partial<LogLine> | null
+    if (record?.type === "step" || record?.type === "epoch") lines.push(record as LogLine)
+  }
+  return lines
+}
+
+/**
+ * The metrics log's text cut back to what `state` has done: steps before `state.nextStep` and epochs
+ * before `state.epoch`. A resumed run rewrites its log with it, dropping what was written after the
+ * checkpoint (those steps run again).
  *
  * @since 0.1.0
  * @category saving
  */
-export const historyLines = (state: TrainerState): string => {
-  const lines: Array<string> = []
-  let next = 0
-  for (const s of state.steps) {
-    while (next < state.epochs.length && state.epochs[next]!.epoch < s.epoch) {
-      lines.push(JSON.stringify({ type: "epoch", ...state.epochs[next++] }))
+export const truncateLog = (text: string, state: TrainerState): string =>
+  parseLog(text)
+    .filter((line) => (line.type === "step" ? line.step < state.nextStep : line.epoch < state.epoch))
+    .map((line) => `${JSON.stringify(line)}\n`)
+    .join("")
+
+/**
+ * A run's history as logged in `outDir/metrics.jsonl`: every step and every epoch, in order (empty when
+ * there is no log yet).
+ *
+ * @example
+ * ```ts
+ * import { RunState } from "@addrop/trainer"
+ * const { steps, epochs } = yield* RunState.readHistory("runs/sst2")
+ * ```
+ * @since 0.1.0
+ * @category loading
+ */
+export const readHistory = (
+  outDir: string
+): Effect.Effect<
+  { readonly steps: ReadonlyArray<StepRecord>; readonly epochs: ReadonlyArray<EpochRecord> },
+  CheckpointIoError,
+  FileSystem.FileSystem
+> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = join(outDir, METRICS)
+    const exists = yield* fs.exists(path).pipe(Effect.mapError(io(path, "list")))
+    const text = exists ? yield* fs.readFileString(path).pipe(Effect.mapError(io(path, "read"))) : ""
+    const steps: Array<StepRecord> = []
+    const epochs: Array<EpochRecord> = []
+    for (const { type: _, ...record } of parseLog(text)) {
+      if ("step" in record) steps.push(record as StepRecord)
+      else epochs.push(record as EpochRecord)
     }
-    lines.push(JSON.stringify({ type: "step", ...s }))
-  }
-  for (; next < state.epochs.length; next++)
-    lines.push(JSON.stringify({ type: "epoch", ...state.epochs[next] }))
-  return lines.map((line) => `${line}\n`).join("")
-}
+    return { steps, epochs }
+  })

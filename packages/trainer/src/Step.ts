@@ -13,10 +13,9 @@
  * @since 0.1.0
  */
 import { Intervention } from "@addrop/attention"
-import { type InvalidAttributionRequest, Method } from "@addrop/attribution"
-import { Mask, Sampler } from "@addrop/mask"
-import type { Model } from "@addrop/models"
-import { Loss } from "@addrop/models"
+import { InvalidAttributionRequest, Method } from "@addrop/attribution"
+import { InvalidMaskOption, Mask, Options as MaskOptions, Sampler } from "@addrop/mask"
+import { InvalidInput, Loss, Model } from "@addrop/models"
 import { Key } from "@addrop/random"
 import type { Phase } from "@addrop/schedule"
 import * as tf from "@tensorflow/tfjs-core"
@@ -67,6 +66,32 @@ export const stepKeys = (root: Key.Key, step: number) => ({
 export type Labels = tf.Tensor1D | tf.Tensor2D
 
 /**
+ * What a step can fail with: a batch or labels the model cannot use (`InvalidInput`: shape, dtype, an empty
+ * batch, an id or a label out of range), an attribution request it cannot serve (`InvalidAttributionRequest`:
+ * a layer the model lacks), or mask options out of range (`InvalidMaskOption`: p or q outside [0, 1]).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StepError = InvalidInput | InvalidAttributionRequest | InvalidMaskOption
+
+/**
+ * Runs synchronous tensor code of a step. The model and the loss throw their tagged `InvalidInput`, which is
+ * kept; any other throw of tensor code fed by the batch (a shape the validation did not name) becomes an
+ * `InvalidInput` of the batch, so nothing escapes the declared error type.
+ */
+const attempt = <A>(f: () => A): Effect.Effect<A, StepError> =>
+  Effect.try({
+    try: f,
+    catch: (cause) =>
+      cause instanceof InvalidInput ||
+      cause instanceof InvalidAttributionRequest ||
+      cause instanceof InvalidMaskOption
+        ? cause
+        : new InvalidInput({ input: "batch", reason: cause instanceof Error ? cause.message : String(cause) })
+  })
+
+/**
  * AD-Drop's second-pass interventions for a batch: the attribution of `config.layers`, masks sampled from
  * it, and the score biases that apply them. Also returns the attribution pass's logits.
  *
@@ -81,9 +106,10 @@ export const adDropInterventions = (
   keys: ReturnType<typeof stepKeys>
 ): Effect.Effect<
   { readonly interventions: Intervention.Interventions; readonly dropped: ReadonlyMap<number, tf.Tensor4D> },
-  InvalidAttributionRequest
+  StepError
 > =>
   Effect.gen(function* () {
+    const mask = yield* MaskOptions.make(config.mask)
     const { maps, logits } = yield* Method.attribute(model, batch, {
       method: config.method,
       layers: config.layers,
@@ -94,13 +120,14 @@ export const adDropInterventions = (
     })
     logits.dispose()
     const dropped = new Map<number, tf.Tensor4D>()
-    for (const [layer, attribution] of maps) {
-      dropped.set(
-        layer,
-        Sampler.sample(attribution, batch.attentionMask, config.mask, Key.fold(keys.mask, layer))
-      )
-      attribution.dispose()
-    }
+    yield* attempt(() => {
+      for (const [layer, attribution] of maps) {
+        dropped.set(layer, Sampler.sample(attribution, batch.attentionMask, mask, Key.fold(keys.mask, layer)))
+      }
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => tf.dispose([...maps.values()]))),
+      Effect.onError(() => Effect.sync(() => tf.dispose([...dropped.values()])))
+    )
     const interventions = Intervention.scoreBiases(
       new Map([...dropped].map(([layer, d]) => [layer, Mask.toScoreBias(d)]))
     )
@@ -138,7 +165,8 @@ export interface StepResult {
 
 /**
  * One optimizer step: a plain fine-tuning step (`phase: "ft"`) or an AD-Drop step (`phase: "addrop"`).
- * Does not apply the update when the loss or the gradient norm is not finite; the caller decides what to do.
+ * Does not apply the update when the loss or the gradient norm is not finite; the caller decides what to do
+ * (`Trainer.run` fails with `NonFiniteLoss`). Bad inputs fail with a {@link StepError} before any update.
  *
  * @example
  * ```ts
@@ -154,29 +182,37 @@ export const train = (
   batch: Model.Batch,
   labels: Labels,
   options: StepOptions
-): Effect.Effect<StepResult, InvalidAttributionRequest> =>
+): Effect.Effect<StepResult, StepError> =>
   Effect.gen(function* () {
     const keys = stepKeys(options.root, options.step)
+    // The batch is checked before the attribution pass, so a bad batch fails as the model's InvalidInput in
+    // both phases (the attribution would otherwise report it as a request it cannot serve).
+    if (options.phase === "addrop") yield* Model.checkBatch(model, batch)
     const masks =
       options.phase === "addrop"
         ? yield* adDropInterventions(model, batch, labels, options.adDrop, keys)
         : undefined
     // Only the score biases are needed from here on.
     if (masks !== undefined) tf.dispose([...masks.dropped.values()])
-    const { value, grads } = tf.variableGrads(
-      () =>
-        Loss.loss(
-          model.task,
-          model.forward(batch, {
-            training: true,
-            dropoutKey: keys.dropout,
-            interventions: masks?.interventions
-          }).logits,
-          labels
-        ),
-      model.trainableVariables
+    const { value, grads } = yield* attempt(() =>
+      tf.variableGrads(
+        () =>
+          Loss.loss(
+            model.task,
+            model.forward(batch, {
+              training: true,
+              dropoutKey: keys.dropout,
+              interventions: masks?.interventions
+            }).logits,
+            labels
+          ),
+        model.trainableVariables
+      )
+    ).pipe(
+      Effect.ensuring(
+        Effect.sync(() => tf.dispose([...(masks?.interventions.values() ?? [])].map((i) => i.scoreBias!)))
+      )
     )
-    tf.dispose([...(masks?.interventions.values() ?? [])].map((i) => i.scoreBias!))
     const clipped = Gradients.clipByGlobalNorm(grads, options.maxGradNorm)
     const loss = (yield* Effect.promise(() => value.data()))[0]!
     const gradNorm = (yield* Effect.promise(() => clipped.norm.data()))[0]!

@@ -6,11 +6,11 @@
  * @since 0.1.0
  */
 import { type CheckpointIoError, type WriteModelError, writeFileAtomic } from "@addrop/checkpoint"
-import type { InvalidAttributionRequest } from "@addrop/attribution"
-import { type Model, Pretrained } from "@addrop/models"
+import { Options as MaskOptions } from "@addrop/mask"
+import { InvalidInput, type Model, Pretrained } from "@addrop/models"
 import { Key } from "@addrop/random"
-import { type Phase, positionAt, type Schedule } from "@addrop/schedule"
-import { Effect, FileSystem } from "effect"
+import { type Phase, type Position, positionAt, type Schedule } from "@addrop/schedule"
+import { Effect, FileSystem, Stream } from "effect"
 import * as Batch from "./Batch.js"
 import type * as Evaluate from "./Evaluate.js"
 import * as LearningRate from "./LearningRate.js"
@@ -50,14 +50,24 @@ export interface TrainerConfig {
 
 /**
  * The training data: a fixed number of batches per epoch, whose order may depend only on the epoch (so a
- * resumed run sees the same batches).
+ * resumed run sees the same batches). An epoch's batches are a `Stream`, so producing them (tokenizing,
+ * reading) may fail with a typed error `E` that `Trainer.run` passes on, or any `Iterable` of ready batches.
+ * Only the first `stepsPerEpoch` batches of an epoch are used.
  *
+ * @example
+ * ```ts
+ * import { Batch } from "@addrop/data"
+ * const data: Trainer.TrainData<Batch.BatchEncodeFailed> = {
+ *   stepsPerEpoch: Math.floor(train.examples.length / 16),
+ *   batches: (epoch) => Batch.batches(train, { tokenizer, batchSize: 16, maxLength: 128, shuffle: { seed: 42, epoch } })
+ * }
+ * ```
  * @since 0.1.0
  * @category models
  */
-export interface TrainData {
+export interface TrainData<E = never, R = never> {
   readonly stepsPerEpoch: number
-  readonly batches: (epoch: number) => Iterable<Batch.EncodedBatch>
+  readonly batches: (epoch: number) => Stream.Stream<Batch.EncodedBatch, E, R> | Iterable<Batch.EncodedBatch>
 }
 
 /**
@@ -110,6 +120,7 @@ export interface Hooks<R = never> {
  * @category models
  */
 export interface RunResult {
+  /** The final state; the history of every step and epoch is in `outDir/metrics.jsonl` (`RunState.readHistory`). */
   readonly state: RunState.TrainerState
   readonly best: RunState.EpochRecord | undefined
   readonly stoppedEarly: boolean
@@ -127,7 +138,7 @@ export interface Start {
   readonly state: RunState.TrainerState
 }
 
-const validate = (config: TrainerConfig, data: TrainData) => {
+const validate = (config: TrainerConfig, data: TrainData<unknown, unknown>) => {
   const bad = (field: string, value: unknown, reason: string) =>
     Effect.fail(new InvalidTrainerConfig({ field, value, reason }))
   if (!Number.isInteger(config.epochs) || config.epochs < 1)
@@ -152,14 +163,33 @@ const validate = (config: TrainerConfig, data: TrainData) => {
   return Effect.void
 }
 
-const mean = (values: ReadonlyArray<number>) =>
-  values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length
+/** A user schedule (`fromFunction`, `when`) may throw for a position; that is a bad setting, not a crash. */
+const phaseAt = (schedule: Schedule, position: Position): Effect.Effect<Phase, InvalidTrainerConfig> =>
+  Effect.try({
+    try: () => schedule(position),
+    catch: (cause) =>
+      new InvalidTrainerConfig({
+        field: "schedule",
+        value: position,
+        reason: `the schedule failed at this position: ${cause instanceof Error ? cause.message : String(cause)}`
+      })
+  })
 
-const majority = (phases: ReadonlyArray<Phase>): Phase =>
-  phases.filter((p) => p === "addrop").length * 2 > phases.length ? "addrop" : "ft"
+const batchesOf = <E, R>(data: TrainData<E, R>, epoch: number): Stream.Stream<Batch.EncodedBatch, E, R> => {
+  const batches = data.batches(epoch)
+  return Stream.isStream(batches)
+    ? (batches as Stream.Stream<Batch.EncodedBatch, E, R>)
+    : Stream.fromIterable(batches as Iterable<Batch.EncodedBatch>)
+}
 
 /**
  * Trains `model` on `data`, evaluating with `evaluate` after every epoch.
+ *
+ * Every failure is in the error channel, none is thrown: bad settings (`InvalidTrainerConfig`, also for a
+ * schedule that throws; `InvalidMaskOption` for p or q, before the first step), a bad batch or label
+ * (`InvalidInput`), an attribution request the model cannot serve (`InvalidAttributionRequest`), divergence
+ * (`NonFiniteLoss`), a refused resume (`ResumeFailed`), I/O (`CheckpointIoError`, `WriteModelError`), and the
+ * typed failures of the evaluator (`EE`) and of the data's streams (`ED`).
  *
  * @example
  * ```ts
@@ -169,9 +199,9 @@ const majority = (phases: ReadonlyArray<Phase>): Phase =>
  * @since 0.1.0
  * @category running
  */
-export const run = <EE, RE, RH = never>(args: {
+export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
   readonly model: Model.Model
-  readonly data: TrainData
+  readonly data: TrainData<ED, RD>
   readonly evaluate: Evaluate.Evaluator<EE, RE>
   readonly config: TrainerConfig
   readonly start?: Start | undefined
@@ -181,19 +211,22 @@ export const run = <EE, RE, RH = never>(args: {
   | InvalidTrainerConfig
   | ResumeFailed
   | NonFiniteLoss
-  | InvalidAttributionRequest
+  | Step.StepError
   | CheckpointIoError
   | WriteModelError
-  | EE,
-  FileSystem.FileSystem | RE | RH
+  | EE
+  | ED,
+  FileSystem.FileSystem | RE | RH | RD
 > =>
   Effect.gen(function* () {
     const { model, data, config } = args
     yield* validate(config, data)
+    // p and q are checked before the first step, not at the first AD-Drop step an epoch later.
+    yield* MaskOptions.make(config.adDrop.mask)
     const emit = (event: TrainerEvent) => args.hooks?.onEvent?.(event) ?? Effect.void
     const fs = yield* FileSystem.FileSystem
     const outDir = config.outDir
-    const metricsPath = outDir === undefined ? undefined : `${outDir}/metrics.jsonl`
+    const metricsPath = outDir === undefined ? undefined : `${outDir}/${RunState.METRICS}`
     const log = (record: object) =>
       metricsPath === undefined
         ? Effect.void
@@ -209,8 +242,13 @@ export const run = <EE, RE, RH = never>(args: {
     let optimizer = args.start?.optimizer ?? Optimizer.init(model.parameters)
     if (outDir !== undefined) {
       yield* fs.makeDirectory(outDir, { recursive: true }).pipe(Effect.ignore)
-      // A resumed run continues the log from the checkpoint, dropping lines written after it.
-      yield* writeFileAtomic(metricsPath!, RunState.historyLines(state))
+      // A resumed run continues the log from the checkpoint, dropping lines written after it (a fresh run
+      // starts an empty log). Reading the log is O(history), but once per run, not per step.
+      const previous =
+        args.start !== undefined && (yield* fs.exists(metricsPath!).pipe(Effect.orElseSucceed(() => false)))
+          ? yield* fs.readFileString(metricsPath!).pipe(Effect.orElseSucceed(() => ""))
+          : ""
+      yield* writeFileAtomic(metricsPath!, RunState.truncateLog(previous, state))
     }
 
     const root = Key.make(config.seed)
@@ -240,84 +278,78 @@ export const run = <EE, RE, RH = never>(args: {
     while (!stoppedEarly && state.epoch < config.epochs) {
       const epoch = state.epoch
       const epochStarted = Date.now()
-      let stepInEpoch = 0
-      for (const encoded of data.batches(epoch)) {
-        if (stepInEpoch >= data.stepsPerEpoch) break
-        if (stepInEpoch < state.stepInEpoch) {
-          stepInEpoch++
-          continue
-        }
-        const step = state.nextStep
-        const phase = config.schedule(positionAt(epoch, stepInEpoch, data.stepsPerEpoch))
-        const rate = learningRate(step)
-        const stepStarted = Date.now()
-        const batch = Batch.toTensors(encoded, model.task)
-        const result = yield* Step.train(model, optimizer, batch.inputs, batch.labels, {
-          phase,
-          learningRate: rate,
-          maxGradNorm: config.maxGradNorm,
-          adamw: config.adamw,
-          adDrop: config.adDrop,
-          root,
-          step
-        }).pipe(Effect.ensuring(Effect.sync(() => Batch.dispose(batch))))
-        if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
-          return yield* new NonFiniteLoss({ step, epoch, loss: result.loss, gradNorm: result.gradNorm })
-        }
-        optimizer = result.state
-        const record: RunState.StepRecord = {
-          step,
-          epoch,
-          phase,
-          loss: result.loss,
-          gradNorm: result.gradNorm,
-          learningRate: rate
-        }
-        stepInEpoch++
-        state = {
-          ...state,
-          nextStep: step + 1,
-          stepInEpoch,
-          optimizerStep: optimizer.step,
-          steps: [...state.steps, record]
-        }
-        yield* log({ type: "step", ...record })
-        yield* emit({
-          type: "step",
-          ...record,
-          stepInEpoch: stepInEpoch - 1,
-          stepsPerEpoch: data.stepsPerEpoch,
-          seconds: (Date.now() - stepStarted) / 1000
-        })
-        if (
-          config.checkpointEvery !== undefined &&
-          (step + 1) % config.checkpointEvery === 0 &&
-          stepInEpoch < data.stepsPerEpoch
-        ) {
-          yield* checkpoint()
-        }
-      }
+      // A resumed epoch skips the batches its checkpoint had already trained on.
+      yield* batchesOf(data, epoch).pipe(
+        Stream.take(data.stepsPerEpoch),
+        Stream.drop(state.stepInEpoch),
+        Stream.runForEach((encoded) =>
+          Effect.gen(function* () {
+            const step = state.nextStep
+            const stepInEpoch = state.stepInEpoch
+            const phase = yield* phaseAt(config.schedule, positionAt(epoch, stepInEpoch, data.stepsPerEpoch))
+            const rate = learningRate(step)
+            const stepStarted = Date.now()
+            // An encoded batch whose arrays do not fit its shape makes tfjs throw: a bad batch, typed.
+            const batch = yield* Effect.try({
+              try: () => Batch.toTensors(encoded, model.task),
+              catch: (cause) =>
+                new InvalidInput({
+                  input: "batch",
+                  reason: `batch ${stepInEpoch} of epoch ${epoch}: ${cause instanceof Error ? cause.message : String(cause)}`
+                })
+            })
+            const result = yield* Step.train(model, optimizer, batch.inputs, batch.labels, {
+              phase,
+              learningRate: rate,
+              maxGradNorm: config.maxGradNorm,
+              adamw: config.adamw,
+              adDrop: config.adDrop,
+              root,
+              step
+            }).pipe(Effect.ensuring(Effect.sync(() => Batch.dispose(batch))))
+            if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+              return yield* new NonFiniteLoss({ step, epoch, loss: result.loss, gradNorm: result.gradNorm })
+            }
+            optimizer = result.state
+            const record: RunState.StepRecord = {
+              step,
+              epoch,
+              phase,
+              loss: result.loss,
+              gradNorm: result.gradNorm,
+              learningRate: rate
+            }
+            state = RunState.afterStep(state, record, optimizer.step)
+            yield* log({ type: "step", ...record })
+            yield* emit({
+              type: "step",
+              ...record,
+              stepInEpoch,
+              stepsPerEpoch: data.stepsPerEpoch,
+              seconds: (Date.now() - stepStarted) / 1000
+            })
+            if (
+              config.checkpointEvery !== undefined &&
+              (step + 1) % config.checkpointEvery === 0 &&
+              state.stepInEpoch < data.stepsPerEpoch
+            ) {
+              yield* checkpoint()
+            }
+          })
+        )
+      )
 
       const scores = yield* args.evaluate(model)
-      const epochSteps = state.steps.filter((s) => s.epoch === epoch)
       const record: RunState.EpochRecord = {
         epoch,
-        phase: majority(epochSteps.map((s) => s.phase)),
-        trainLoss: mean(epochSteps.map((s) => s.loss)),
+        ...RunState.epochSummary(state),
         metrics: scores.metrics,
         main: scores.main,
         seconds: (Date.now() - epochStarted) / 1000
       }
-      // NaN (e.g. a correlation of constant predictions) never counts as an improvement.
-      const isBest = state.best === undefined ? !Number.isNaN(record.main) : record.main > state.best.main
-      state = {
-        ...state,
-        epoch: epoch + 1,
-        stepInEpoch: 0,
-        epochs: [...state.epochs, record],
-        best: isBest ? record : state.best,
-        evalsWithoutImprovement: isBest ? 0 : state.evalsWithoutImprovement + 1
-      }
+      const next = RunState.afterEpoch(state, record)
+      state = next.state
+      const isBest = next.isBest
       if (isBest && outDir !== undefined) {
         const path = `${outDir}/best`
         yield* Pretrained.save(model, path, {

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs-core"
-import { Effect } from "effect"
+import { Data, Effect, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { Evaluate, Optimizer, RunState, Trainer } from "../src/index.js"
+import { type Batch, Evaluate, Optimizer, RunState, Trainer } from "../src/index.js"
 import {
   accuracyEvaluator,
   makeModel,
@@ -41,11 +41,20 @@ describe("Trainer.run", () => {
         hooks: { onEvent: (e) => Effect.sync(() => events.push(e)) }
       })
     )
-    const epochs = result.state.epochs
+    const history = await runWasm(RunState.readHistory(dir.path))
+    const epochs = history.epochs
     expect(epochs.map((e) => e.phase)).toEqual(["ft", "addrop", "ft", "addrop"])
     const perEpoch = larger.train.stepsPerEpoch
-    expect(result.state.steps).toHaveLength(4 * perEpoch)
-    expect(result.state.steps.filter((s) => s.phase === "addrop")).toHaveLength(2 * perEpoch)
+    expect(history.steps).toHaveLength(4 * perEpoch)
+    expect(history.steps.map((s) => s.step)).toEqual(Array.from({ length: 4 * perEpoch }, (_, i) => i))
+    expect(history.steps.filter((s) => s.phase === "addrop")).toHaveLength(2 * perEpoch)
+    // Each epoch's training loss is the mean of its logged step losses.
+    for (const e of epochs) {
+      const losses = history.steps.filter((s) => s.epoch === e.epoch).map((s) => s.loss)
+      expect(e.trainLoss).toBe(losses.reduce((a, b) => a + b, 0) / losses.length)
+    }
+    expect(result.state.lastEval).toEqual(epochs.at(-1))
+    expect(result.state.epoch).toBe(4)
     // It learns: the last epoch's mean loss is far below the first's and dev accuracy is well above chance.
     expect(epochs.at(-1)!.trainLoss).toBeLessThan(epochs[0]!.trainLoss / 2)
     expect(result.best!.main).toBeGreaterThan(0.9)
@@ -91,9 +100,17 @@ describe("Trainer.run", () => {
   })
 
   it("a run interrupted after a checkpoint and resumed ends exactly like an uninterrupted run", async () => {
-    const straight = await runWasm(
-      Trainer.run({ model: makeModel(), data: train, evaluate, config: trainerConfig({ epochs: 3 }) })
+    const straightDir = tempDir()
+    await runWasm(
+      Trainer.run({
+        model: makeModel(),
+        data: train,
+        evaluate,
+        config: trainerConfig({ epochs: 3, outDir: straightDir.path })
+      })
     )
+    const straight = await runWasm(RunState.readHistory(straightDir.path))
+    straightDir.cleanup()
     dir = tempDir()
     const config = trainerConfig({ epochs: 3, outDir: dir.path, checkpointEvery: 4 })
     // Crash in the middle of epoch 2, after the checkpoint of step 16.
@@ -120,10 +137,116 @@ describe("Trainer.run", () => {
         return yield* Trainer.run({ model: restored.model, data: train, evaluate, config, start: restored })
       })
     )
-    expect(resumed.state.steps.map((s) => s.loss)).toEqual(straight.state.steps.map((s) => s.loss))
-    expect(resumed.state.epochs.map((e) => e.main)).toEqual(straight.state.epochs.map((e) => e.main))
+    expect(resumed.state.nextStep).toBe(27)
+    const history = await runWasm(RunState.readHistory(dir.path))
+    expect(history.steps.map((s) => s.step)).toEqual(Array.from({ length: 27 }, (_, i) => i))
+    expect(history.steps.map((s) => s.loss)).toEqual(straight.steps.map((s) => s.loss))
+    expect(history.epochs.map((e) => e.main)).toEqual(straight.epochs.map((e) => e.main))
+    expect(history.epochs.map((e) => e.trainLoss)).toEqual(straight.epochs.map((e) => e.trainLoss))
+    expect(resumed.state.best?.main).toBe(Math.max(...straight.epochs.map((e) => e.main)))
     const log = readFileSync(join(dir.path, "metrics.jsonl"), "utf8").trim().split("\n")
     expect(log.filter((l) => l.includes('"type":"step"'))).toHaveLength(27)
+  })
+
+  it("checkpoints a state whose size does not grow with the number of steps", async () => {
+    dir = tempDir()
+    const sizes: Array<{ step: number; state: string }> = []
+    const result = await runWasm(
+      Trainer.run({
+        model: makeModel(),
+        data: train,
+        evaluate,
+        config: trainerConfig({ epochs: 3, outDir: dir.path, checkpointEvery: 2 }),
+        hooks: {
+          onEvent: (e) =>
+            Effect.sync(() => {
+              if (e.type === "checkpoint")
+                sizes.push({ step: e.step, state: readFileSync(join(e.path, "trainer_state.json"), "utf8") })
+            })
+        }
+      })
+    )
+    expect(result.state.nextStep).toBe(27)
+    // From the first checkpoint after an evaluation (which adds lastEval and best) to the last one, 18 more
+    // steps ran; a state holding the history would have grown by ~2 kB (over 100 bytes a step).
+    const afterEval = sizes.filter((c) => c.step >= 9)
+    expect(afterEval.at(-1)!.step).toBe(27)
+    const lengths = afterEval.map((c) => c.state.length)
+    expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThan(100)
+    for (const { state } of sizes) {
+      expect(Object.values(JSON.parse(state)).some(Array.isArray)).toBe(false)
+    }
+  })
+
+  it("loads a version-1 state (which held the history) as the constant-size one, and refuses a damaged one", async () => {
+    dir = tempDir()
+    const config = trainerConfig({ epochs: 2, outDir: dir.path, checkpointEvery: 4 })
+    // Stop in epoch 2 after the checkpoint of step 12, so the state has a current epoch and a last evaluation.
+    await Effect.runPromiseExit(
+      Effect.promise(() =>
+        runWasm(
+          Trainer.run({
+            model: makeModel(),
+            data: train,
+            evaluate,
+            config,
+            hooks: {
+              onEvent: (e) => (e.type === "step" && e.step === 13 ? Effect.die("killed") : Effect.void)
+            }
+          })
+        )
+      )
+    )
+    const latest = JSON.parse(readFileSync(join(dir.path, "checkpoints", "latest.json"), "utf8"))
+    const statePath = join(dir.path, "checkpoints", latest.checkpoint, "trainer_state.json")
+    const v2 = JSON.parse(readFileSync(statePath, "utf8")) as RunState.TrainerState
+    expect(v2).toMatchObject({ version: 2, nextStep: 12, epoch: 1, stepInEpoch: 3, epochSteps: 3 })
+    const history = await runWasm(RunState.readHistory(dir.path))
+    const { epochLossSum, epochSteps, epochAddropSteps, lastEval, ...common } = v2
+    const v1 = {
+      ...common,
+      version: 1,
+      steps: history.steps.filter((s) => s.step < 12),
+      epochs: history.epochs
+    }
+    writeFileSync(statePath, JSON.stringify(v1))
+    const migrated = await runWasm(
+      Effect.map(RunState.load(dir.path, { task: "classification" }), (r) => {
+        r.model.dispose()
+        Optimizer.dispose(r.optimizer)
+        return r.state
+      })
+    )
+    expect(migrated).toEqual(v2)
+    writeFileSync(statePath, "{ not json")
+    const error = await runWasm(Effect.flip(RunState.load(dir.path, { task: "classification" })))
+    expect(error._tag).toBe("ResumeFailed")
+    expect(error.message).toContain("trainer_state.json is not valid JSON")
+  })
+
+  it("cuts the log back to the checkpoint when resuming, skipping a torn last line", () => {
+    const state = {
+      ...RunState.initial("x"),
+      nextStep: 3,
+      epoch: 1,
+      stepInEpoch: 1
+    }
+    const step = (n: number, epoch: number) => JSON.stringify({ type: "step", step: n, epoch, loss: n })
+    const text = [
+      step(0, 0),
+      step(1, 0),
+      JSON.stringify({ type: "epoch", epoch: 0, main: 0.5 }),
+      step(2, 1),
+      step(3, 1),
+      JSON.stringify({ type: "epoch", epoch: 1, main: 0.6 }),
+      '{"type":"step","st'
+    ].join("\n")
+    expect(RunState.truncateLog(text, state).trim().split("\n")).toEqual([
+      step(0, 0),
+      step(1, 0),
+      JSON.stringify({ type: "epoch", epoch: 0, main: 0.5 }),
+      step(2, 1)
+    ])
   })
 
   it("refuses to resume with different settings", async () => {
@@ -188,7 +311,7 @@ describe("Trainer.run", () => {
       })
     )
     expect(result.stoppedEarly).toBe(true)
-    expect(result.state.epochs).toHaveLength(3)
+    expect(result.state.epoch).toBe(3)
   })
 
   it("rejects bad settings with a typed error", async () => {
@@ -199,5 +322,86 @@ describe("Trainer.run", () => {
     )
     expect(error._tag).toBe("InvalidTrainerConfig")
     expect(error.message).toContain("epochs")
+  })
+
+  it("rejects p or q out of range before the first step, with InvalidMaskOption", async () => {
+    const steps: Array<number> = []
+    const config = trainerConfig()
+    const error = await runWasm(
+      Effect.flip(
+        Trainer.run({
+          model: makeModel(),
+          data: train,
+          evaluate,
+          config: { ...config, adDrop: { ...config.adDrop, mask: { p: 0.3, q: 2, strategy: "high" } } },
+          hooks: { onEvent: (e) => Effect.sync(() => e.type === "step" && steps.push(e.step)) }
+        })
+      )
+    )
+    expect(error).toMatchObject({ _tag: "InvalidMaskOption", option: "q", value: 2 })
+    expect(steps).toEqual([])
+  })
+
+  it("a schedule that throws fails the run with InvalidTrainerConfig naming the position", async () => {
+    const error = await runWasm(
+      Effect.flip(
+        Trainer.run({
+          model: makeModel(),
+          data: train,
+          evaluate,
+          config: trainerConfig({
+            schedule: (position) => {
+              if (position.step === 2) throw new RangeError("no phase at step 2")
+              return "ft"
+            }
+          })
+        })
+      )
+    )
+    expect(error).toMatchObject({ _tag: "InvalidTrainerConfig", field: "schedule" })
+    expect(error.message).toContain("no phase at step 2")
+  })
+
+  it("a bad batch or an unknown label fails the run with InvalidInput, not a defect", async () => {
+    const withBatch = (replace: (batch: Batch.EncodedBatch) => Batch.EncodedBatch): Trainer.TrainData => ({
+      stepsPerEpoch: train.stepsPerEpoch,
+      batches: (epoch) =>
+        [...(train.batches(epoch) as Iterable<Batch.EncodedBatch>)].map((b, i) => (i === 1 ? replace(b) : b))
+    })
+    const fail = (data: Trainer.TrainData) =>
+      runWasm(Effect.flip(Trainer.run({ model: makeModel(), data, evaluate, config: trainerConfig() })))
+    const label = await fail(withBatch((b) => ({ ...b, labels: b.labels.map(() => 7) as Int32Array })))
+    expect(label).toMatchObject({ _tag: "InvalidInput", input: "labels" })
+    expect(label.message).toContain("label 7")
+    const torn = await fail(withBatch((b) => ({ ...b, inputIds: b.inputIds.subarray(1) })))
+    expect(torn).toMatchObject({ _tag: "InvalidInput", input: "batch" })
+    expect(torn.message).toContain("batch 1 of epoch 0")
+  })
+
+  it("batches from a Stream: an encoding failure is the run's typed failure", async () => {
+    class EncodeFailed extends Data.TaggedError("EncodeFailed")<{ readonly index: number }> {}
+    const data: Trainer.TrainData<EncodeFailed> = {
+      stepsPerEpoch: train.stepsPerEpoch,
+      batches: (epoch) =>
+        Stream.fromIterable(train.batches(epoch) as Iterable<Batch.EncodedBatch>).pipe(
+          Stream.mapEffect((batch, index) =>
+            index === 2 ? Effect.fail(new EncodeFailed({ index })) : Effect.succeed(batch)
+          )
+        )
+    }
+    const steps: Array<number> = []
+    const error = await runWasm(
+      Effect.flip(
+        Trainer.run({
+          model: makeModel(),
+          data,
+          evaluate,
+          config: trainerConfig(),
+          hooks: { onEvent: (e) => Effect.sync(() => e.type === "step" && steps.push(e.step)) }
+        })
+      )
+    )
+    expect(error).toMatchObject({ _tag: "EncodeFailed", index: 2 })
+    expect(steps).toEqual([0, 1])
   })
 })

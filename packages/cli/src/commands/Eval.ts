@@ -43,7 +43,12 @@ export const command = Command.make(
           head,
           seed: flags.seed
         })
-        const batches = Workspace.orderedBatches(devSet, loaded.tokenizer, flags.batch, flags.maxLength)
+        const batches = yield* Workspace.orderedBatches(
+          devSet,
+          loaded.tokenizer,
+          flags.batch,
+          flags.maxLength
+        ).pipe(Effect.onError(() => Effect.sync(() => loaded.model.dispose())))
         const scores = yield* Workspace.evaluator(task, batches)(loaded.model)
         loaded.model.dispose()
         if (flags.json) {

@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { writeFileAtomic } from "@addrop/checkpoint"
 import { Batch, Glue } from "@addrop/data"
 import { Evaluate } from "@addrop/trainer"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Workspace from "../Workspace.js"
 import { modelFlags, onBackend, orUndefined, taskName } from "./Common.js"
@@ -49,15 +49,13 @@ export const command = Command.make(
           head,
           seed: flags.seed
         })
-        const batches = Batch.batchIndices(dataset.examples.length, { batchSize: flags.batch }).map(
-          (indices) =>
-            Effect.runSync(
-              Batch.collateInputs(dataset, indices, {
-                tokenizer: loaded.tokenizer,
-                maxLength: flags.maxLength
-              })
-            )
-        )
+        const batches = yield* Stream.runCollect(
+          Batch.inputBatches(dataset, {
+            tokenizer: loaded.tokenizer,
+            batchSize: flags.batch,
+            maxLength: flags.maxLength
+          })
+        ).pipe(Effect.onError(() => Effect.sync(() => loaded.model.dispose())))
         const { predictions } = yield* Evaluate.predict(loaded.model, batches).pipe(
           Effect.ensuring(Effect.sync(() => loaded.model.dispose()))
         )

@@ -10,7 +10,7 @@ import { writeFileAtomic } from "@addrop/checkpoint"
 import { glueTasks } from "@addrop/metrics"
 import { compile, parse as parseSchedule } from "@addrop/schedule"
 import { Optimizer, RunState, Trainer } from "@addrop/trainer"
-import { Effect, Option, Result } from "effect"
+import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { CommandFailed } from "../CliError.js"
 import * as Progress from "../Progress.js"
@@ -145,7 +145,8 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     const model = restored?.model ?? loaded.model
     if (restored !== undefined) loaded.model.dispose()
     const layers = yield* TrainOptions.layerList(options.layers, model.numLayers)
-    const scheduleSpec = Result.getOrThrow(parseSchedule(options.schedule))
+    // TrainOptions.resolve has parsed it already; a bad spec here still fails typed, not as a defect.
+    const scheduleSpec = yield* Effect.fromResult(parseSchedule(options.schedule))
     const lr = options.lr ?? (loaded.pretrained ? 2e-5 : 1e-3)
     yield* writeFileAtomic(join(out, "run.json"), `${JSON.stringify(options, null, 2)}\n`)
     const info = glueTasks[options.task]
@@ -157,7 +158,12 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
         "note: no pretrained weights can be fetched here, so the model starts from random weights; use --model DIR with a downloaded Hugging Face checkpoint (bert-base-uncased, roberta-base) to fine-tune a pretrained model.\n"
       )
     }
-    const devBatches = Workspace.orderedBatches(devSet, loaded.tokenizer, options.batch, options.maxLength)
+    const devBatches = yield* Workspace.orderedBatches(
+      devSet,
+      loaded.tokenizer,
+      options.batch,
+      options.maxLength
+    )
     const reporter = Progress.make(mode, info.main, write, label)
     const result = yield* Trainer.run({
       model,
@@ -194,7 +200,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     if (options.report) {
       const html = yield* Report.render({
         options,
-        state: result.state,
+        history: yield* RunState.readHistory(out),
         model,
         tokenizer: loaded.tokenizer,
         modelDescription: loaded.description,
@@ -216,7 +222,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
       schedule: options.schedule,
       best:
         best === undefined ? undefined : { epoch: best.epoch + 1, metrics: best.metrics, main: best.main },
-      epochs: result.state.epochs.length,
+      epochs: result.state.epoch,
       steps: result.state.nextStep,
       stoppedEarly: result.stoppedEarly,
       report: reportPath,
