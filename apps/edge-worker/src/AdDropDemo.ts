@@ -18,6 +18,7 @@ import { Key } from "@addrop/random"
 import { Optimizer, Step } from "@addrop/trainer"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
+
 /**
  * The tiny preset (2 layers, hidden 128, 2 heads, intermediate 512) with a 1,024-token vocabulary and 64
  * positions: the encoder is the preset's, the embedding tables are cut so that a request initialises
@@ -29,8 +30,8 @@ import { Effect } from "effect"
 export const config: ModelConfig.ModelConfig = { ...Presets.tiny, vocabSize: 1024, maxPositionEmbeddings: 64 }
 
 /**
- * The step's settings: seed, AD-Drop (GA on layers 0 and 1, p and q), AdamW with a learning rate large
- * enough for one step to lower the loss visibly.
+ * AD-Drop's settings: GA on layers 0 and 1, the top 30 % of real keys per row as candidates, each dropped
+ * with probability 0.5; attribution in training mode, with the second pass's dropout masks.
  *
  * @since 0.1.0
  * @category constants
@@ -43,6 +44,9 @@ export const adDrop: Step.AdDropConfig = {
 }
 
 /**
+ * The seed of weights, dropout and masks; AdamW's learning rate (large enough for one step to lower the
+ * loss visibly) and the gradient-norm clip.
+ *
  * @since 0.1.0
  * @category constants
  */
@@ -79,6 +83,8 @@ export interface DemoResult {
   /** The step's loss (its second pass) and the same pass's loss, same masks and dropout key, after the update. */
   readonly lossBefore: number
   readonly lossAfter: number
+  /** The same pass computed here before the step: equal to `lossBefore` when the reported masks are the step's. */
+  readonly lossReplayed: number
   /** The global norm of the step's gradient, before clipping. */
   readonly gradNorm: number
 }
@@ -129,6 +135,21 @@ export const run = Effect.gen(function* () {
   for (const [layer, mask] of masks.dropped) dropped[layer] = yield* read(keep(mask))
   for (const intervention of masks.interventions.values()) keep(intervention.scoreBias!)
 
+  // The same second pass (masks, dropout key), before the update and after it.
+  const objective = () =>
+    tf.tidy(() =>
+      Loss.loss(
+        model.task,
+        model.forward(batch, {
+          training: true,
+          dropoutKey: keys.dropout,
+          interventions: masks.interventions
+        }).logits,
+        labels
+      )
+    )
+  const replayed = keep(objective())
+
   const { state, loss, gradNorm } = yield* Step.train(
     model,
     Optimizer.init(model.parameters),
@@ -145,20 +166,7 @@ export const run = Effect.gen(function* () {
     }
   )
   tensors.push(...state.firstMoment.values(), ...state.secondMoment.values())
-  // The same second pass (masks, dropout key) on the updated weights.
-  const after = keep(
-    tf.tidy(() =>
-      Loss.loss(
-        model.task,
-        model.forward(batch, {
-          training: true,
-          dropoutKey: keys.dropout,
-          interventions: masks.interventions
-        }).logits,
-        labels
-      )
-    )
-  )
+  const after = keep(objective())
   return {
     backend: backend.name,
     runtime: backend.runtime,
@@ -167,6 +175,7 @@ export const run = Effect.gen(function* () {
     dropped,
     lossBefore: loss,
     lossAfter: (yield* read(after))[0]!,
+    lossReplayed: (yield* read(replayed))[0]!,
     gradNorm
   } satisfies DemoResult
 })
