@@ -153,6 +153,17 @@ describe("TensorBackend layers", () => {
     expect((await runExit(TensorBackend.acquireWith(makeDrivers(failing).cpu)))._tag).toBe("Failure")
     expect((await runExit(TensorBackend.acquireWith(reusing.node)))._tag).toBe("Failure")
     expect(imported).toEqual(["@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-node"])
+    // A thread count needs the package's setThreadsCount, so it still imports wasm.
+    await import("@tensorflow/tfjs-backend-wasm")
+    await reusing.wasm
+      .load({})
+      .then(() => reusing.wasm.load({ threads: 2 }))
+      .catch(() => undefined)
+    expect(imported).toEqual([
+      "@tensorflow/tfjs-backend-cpu",
+      "@tensorflow/tfjs-node",
+      "@tensorflow/tfjs-backend-wasm"
+    ])
   })
 
   it("auto fails with every attempt listed when nothing starts", async () => {
