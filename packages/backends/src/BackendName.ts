@@ -45,6 +45,8 @@ export const autoOrder = (runtime: Runtime): ReadonlyArray<BackendName> => {
     case "node":
       return ["node-gpu", "node", "wasm", "cpu"]
     case "bun":
+    // workerd has no WebGPU and cannot load tfjs-node's native addon.
+    case "workerd":
       return ["wasm", "cpu"]
     case "deno":
     case "browser":

@@ -4,7 +4,8 @@
  * `@tensorflow/tfjs-core` registers no gradients by itself; its own `register_all_gradients` module is
  * ESM with extension-less imports, which Node and Deno cannot load from the CommonJS-typed package. The
  * `@tensorflow/tfjs` bundle registers them into tfjs' global registry in every runtime, so it is loaded
- * once here; then AD-Drop's own gradient configs replace the stock ones where ours are faster.
+ * once here, unless a bundler already included `register_all_gradients`; then AD-Drop's own gradient
+ * configs replace the stock ones where ours are faster.
  *
  * @since 0.1.0
  */
@@ -34,11 +35,18 @@ let installed: Promise<void> | undefined
  * @category registration
  */
 export const install = (): Promise<void> => {
-  installed ??= import("@tensorflow/tfjs").then(() => {
+  installed ??= (stockRegistered() ? Promise.resolve() : import("@tensorflow/tfjs")).then(() => {
     for (const config of overrides) tf.registerGradient(config)
   })
   return installed
 }
+
+/**
+ * Whether tfjs' stock gradients are registered already: a bundle that imports tfjs-core's
+ * `register_all_gradients` (a Cloudflare Worker, which cannot import `@tensorflow/tfjs` at run time)
+ * needs no `@tensorflow/tfjs`. Checked on kernels that none of the overrides replace.
+ */
+const stockRegistered = (): boolean => [tf.Softmax, tf.Tanh, tf.Sum, tf.Multiply].every(has)
 
 /**
  * Whether a kernel has a registered gradient (for diagnostics and tests).

@@ -83,7 +83,8 @@ export interface AutoOptions extends BackendOptions {
   readonly candidates?: ReadonlyArray<BackendName.BackendName>
 }
 
-const defaultDrivers = makeDrivers(dynamicImport)
+// A backend whose package the program already loaded (statically, as a Worker bundle must) is reused.
+const defaultDrivers = makeDrivers(dynamicImport, (tfjsName) => tf.findBackendFactory(tfjsName) !== null)
 
 /** @internal Loads a driver's package and makes it current; exported for tests with fake drivers. */
 export const acquireWith = (
@@ -243,7 +244,7 @@ export const autoWith = (
 
 /**
  * Picks the fastest backend that starts in this runtime: browser and Deno try webgpu → wasm → cpu,
- * Node tries node-gpu → node → wasm → cpu, Bun tries wasm → cpu. The service's `name` says which was
+ * Node tries node-gpu → node → wasm → cpu, Bun and workerd try wasm → cpu. The service's `name` says which was
  * chosen and `skipped` why the faster ones were passed over.
  *
  * @since 0.1.0

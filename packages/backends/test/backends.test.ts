@@ -14,6 +14,15 @@ describe("Runtime", () => {
     expect(Runtime.detect({ Bun: {}, process: { versions: { node: "20" } } })).toBe("bun")
     expect(Runtime.detect({ process: { versions: { node: "20" } } })).toBe("node")
     expect(Runtime.detect({})).toBe("browser")
+    // workerd with nodejs_compat also has process.versions.node; its user agent wins.
+    expect(
+      Runtime.detect({
+        navigator: { userAgent: "Cloudflare-Workers" },
+        process: { versions: { node: "22" } }
+      })
+    ).toBe("workerd")
+    expect(Runtime.detect({ navigator: { userAgent: "Cloudflare-Workers" } })).toBe("workerd")
+    expect(Runtime.detect({ navigator: { userAgent: "Mozilla/5.0" } })).toBe("browser")
   })
 })
 
@@ -21,6 +30,7 @@ describe("BackendName", () => {
   it("orders auto candidates per runtime", () => {
     expect(BackendName.autoOrder("node")).toEqual(["node-gpu", "node", "wasm", "cpu"])
     expect(BackendName.autoOrder("bun")).toEqual(["wasm", "cpu"])
+    expect(BackendName.autoOrder("workerd")).toEqual(["wasm", "cpu"])
     expect(BackendName.autoOrder("deno")).toEqual(["webgpu", "wasm", "cpu"])
     expect(BackendName.autoOrder("browser")).toEqual(["webgpu", "wasm", "cpu"])
   })
@@ -125,6 +135,35 @@ describe("TensorBackend layers", () => {
     }
     if (Runtime.current === "bun") expect(chosen.name).toBe("wasm")
     expect(["webgpu", "wasm", "cpu"]).toContain(chosen.name)
+  })
+
+  it("a cpu/wasm backend already registered with tfjs is reused without importing its package (Worker bundles)", async () => {
+    // A Worker bundle cannot import packages at run time: the importer fails as workerd's would.
+    await import("@tensorflow/tfjs-backend-cpu")
+    const imported: Array<string> = []
+    const failing = async (specifier: string) => {
+      imported.push(specifier)
+      throw new Error(`No such module "${specifier}"`)
+    }
+    const reusing = makeDrivers(failing, (name) => tf.findBackendFactory(name) !== null)
+    const started = await run(TensorBackend.acquireWith(reusing.cpu))
+    expect(started.name).toBe("cpu")
+    expect(imported).toEqual([])
+    // Without the check the same importer fails, and tfjs-node is always imported (it shares its name).
+    expect((await runExit(TensorBackend.acquireWith(makeDrivers(failing).cpu)))._tag).toBe("Failure")
+    expect((await runExit(TensorBackend.acquireWith(reusing.node)))._tag).toBe("Failure")
+    expect(imported).toEqual(["@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-node"])
+    // A thread count needs the package's setThreadsCount, so it still imports wasm.
+    await import("@tensorflow/tfjs-backend-wasm")
+    await reusing.wasm
+      .load({})
+      .then(() => reusing.wasm.load({ threads: 2 }))
+      .catch(() => undefined)
+    expect(imported).toEqual([
+      "@tensorflow/tfjs-backend-cpu",
+      "@tensorflow/tfjs-node",
+      "@tensorflow/tfjs-backend-wasm"
+    ])
   })
 
   it("auto fails with every attempt listed when nothing starts", async () => {

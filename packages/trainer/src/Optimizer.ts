@@ -65,9 +65,13 @@ export interface AdamWState {
  */
 export const init = (parameters: ReadonlyMap<string, tf.Variable>): AdamWState => ({
   step: 0,
-  firstMoment: new Map([...parameters].map(([name, p]) => [name, tf.variable(tf.zerosLike(p), false)])),
-  secondMoment: new Map([...parameters].map(([name, p]) => [name, tf.variable(tf.zerosLike(p), false)]))
+  firstMoment: new Map([...parameters].map(([name, p]) => [name, zeros(p)])),
+  secondMoment: new Map([...parameters].map(([name, p]) => [name, zeros(p)]))
 })
+
+// A variable shares its initial value's buffer: the zeros must be freed here, or `dispose` would leave
+// every moment's buffer allocated. `tidy` frees them and keeps the variable.
+const zeros = (p: tf.Tensor): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(p), false))
 
 /**
  * Restores a state from saved moments (a resumed run).

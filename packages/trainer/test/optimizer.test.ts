@@ -48,6 +48,7 @@ describeBackends("AdamW + global-norm clipping", backends, () => {
       ]
     ]
     const norms: Array<number> = []
+    const beforeInit = tf.memory().numTensors
     let state = Optimizer.init(parameters)
     const before = tf.memory().numTensors
     for (const [w, b] of steps) {
@@ -76,6 +77,8 @@ describeBackends("AdamW + global-norm clipping", backends, () => {
       atol: 1e-6
     })
     Optimizer.dispose(state)
+    // init and dispose leave nothing behind: no zeros the moments started from.
+    expect(tf.memory().numTensors).toBe(beforeInit)
     tf.dispose([...parameters.values()])
   })
 })

@@ -64,10 +64,33 @@ interface GpuNavigator {
   readonly gpu?: { requestAdapter(): Promise<unknown> }
 }
 
+/**
+ * The drivers over an importer. With `isRegistered`, a cpu, wasm or webgpu backend already registered
+ * with tfjs is used as it is and its package is not imported: a bundle for a runtime without module
+ * resolution at run time (a Cloudflare Worker) imports those backends statically, or registers one itself
+ * (wasm from a precompiled module), and the dynamic import would find nothing there. tfjs-node and
+ * tfjs-node-gpu share one registry name, so they are always imported to tell them apart, and so is wasm
+ * when a thread count is asked for.
+ */
 export const makeDrivers = (
-  rawImporter: (specifier: string) => Promise<unknown>
+  rawImporter: (specifier: string) => Promise<unknown>,
+  isRegistered: (tfjsName: string) => boolean = () => false
 ): Record<BackendName, Driver> => {
-  const importer = optional(rawImporter)
+  const drivers = makeImportingDrivers(optional(rawImporter))
+  // A thread count is applied by the package's own module, so asking for one still imports it.
+  const reuse = (driver: Driver): Driver => ({
+    ...driver,
+    load: (options) =>
+      isRegistered(driver.tfjsName) && options.threads === undefined
+        ? Promise.resolve()
+        : driver.load(options)
+  })
+  return { ...drivers, cpu: reuse(drivers.cpu), wasm: reuse(drivers.wasm), webgpu: reuse(drivers.webgpu) }
+}
+
+const makeImportingDrivers = (
+  importer: (specifier: string) => Promise<unknown>
+): Record<BackendName, Driver> => {
   return {
     cpu: {
       name: "cpu",
