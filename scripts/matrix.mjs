@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The runtime × backend test matrix: runs the backend-sensitive test projects once per runtime, with the
-// backends that runtime must support named in ADDROP_TEST_BACKENDS (so a backend that cannot start fails its
-// tests instead of being skipped), and counts the results per backend from the test titles that
-// `describeBackends` writes ("… [wasm]").
+// The runtime × backend test matrix: runs the backend-sensitive test projects once per runtime (and the edge
+// worker's in workerd), with the backends that runtime must support named in ADDROP_TEST_BACKENDS (so a backend
+// that cannot start fails its tests instead of being skipped), and counts the results per backend from the
+// test titles, which name it in brackets ("… [wasm]", as `describeBackends` writes them).
 //
 //   node scripts/matrix.mjs                 # every runtime; a table, then exit 1 on any failure or empty cell
 //   node scripts/matrix.mjs --json          # one JSON line per cell: {runtime, backend, passed, failed, skipped}
@@ -27,12 +27,15 @@ export const projects = [
   "@addrop/models"
 ]
 
-/** Each runtime, how to start Vitest in it, and the backends it must run. */
+/** Each runtime, how to start Vitest in it, the projects it runs and the backends it must run. */
 export const runtimes = {
-  node: { command: process.execPath, args: [vitest], backends: ["cpu", "wasm"] },
-  bun: { command: bin("bun"), args: ["--bun", "x", "vitest"], backends: ["cpu", "wasm"] },
+  node: { command: process.execPath, args: [vitest], projects, backends: ["cpu", "wasm"] },
+  bun: { command: bin("bun"), args: ["--bun", "x", "vitest"], projects, backends: ["cpu", "wasm"] },
   // WebGPU under Deno runs on Mesa's lavapipe (Debian's mesa-vulkan-drivers, see scripts/setup-system.sh).
-  deno: { command: bin("deno"), args: ["run", "-A", vitest], backends: ["cpu", "wasm", "webgpu"] }
+  deno: { command: bin("deno"), args: ["run", "-A", vitest], projects, backends: ["cpu", "wasm", "webgpu"] },
+  // Cloudflare's workerd (through miniflare, started by the test from Node): apps/edge-worker runs attribute
+  // and an AD-Drop step inside it and compares with Node's cpu backend.
+  workerd: { command: process.execPath, args: [vitest], projects: ["@addrop/edge-worker"], backends: ["cpu", "wasm"] }
 }
 
 const backendOf = (titles) => /\[(cpu|wasm|webgpu|node-gpu|node)\]/.exec(titles.join(" "))?.[1] ?? "none"
@@ -79,7 +82,7 @@ const main = () => {
         [
           ...runtime.args,
           "run",
-          ...projects.flatMap((p) => ["--project", p]),
+          ...runtime.projects.flatMap((p) => ["--project", p]),
           "--reporter=default",
           "--reporter=json",
           `--outputFile.json=${output}`

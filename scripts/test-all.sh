@@ -23,11 +23,12 @@ turbo run build typecheck lint --output-logs=errors-only
 
 step "tests under Node $(node --version) (every package but the backend-sensitive ones, which the matrix runs)"
 turbo run test --concurrency=2 --output-logs=errors-only --filter='!@addrop/conformance' \
-  --filter='!@addrop/attention' --filter='!@addrop/mask' --filter='!@addrop/attribution' --filter='!@addrop/models'
+  --filter='!@addrop/attention' --filter='!@addrop/mask' --filter='!@addrop/attribution' --filter='!@addrop/models' \
+  --filter='!@addrop/edge-worker'
 
 # Each runtime names the backends it must run (node and bun: cpu, wasm; deno: cpu, wasm, webgpu on lavapipe): a
 # named backend that cannot start fails its tests with the reason, and a cell with no passing test fails.
-step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno)"
+step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno; the edge worker in workerd)"
 node scripts/matrix.mjs
 
 step "packed tarballs import under Node, Bun and Deno"

@@ -134,7 +134,8 @@ describe("edge-worker in workerd", () => {
   })
 
   for (const backend of ["cpu", "wasm"] as const) {
-    it(`runs attribute and an AD-Drop step on ${backend}, equal to Node's cpu within ${tolerance[backend]}`, async () => {
+    // The backend in brackets is what scripts/matrix.mjs counts as this test's cell (workerd × backend).
+    it(`[${backend}] runs attribute and an AD-Drop step, equal to Node's cpu within ${tolerance[backend]}`, async () => {
       const result = await request(backend)
       expect(result.runtime).toBe("workerd")
       expect(result.backend).toBe(backend)
