@@ -50,6 +50,8 @@ export interface TrainOptions {
   readonly maxGradNorm: number
   readonly maxTrain: number | undefined
   readonly maxDev: number | undefined
+  /** Few-shot: train on this many examples per class, drawn with `seed` (dev unchanged). */
+  readonly shots: number | undefined
   readonly checkpointEvery: number | undefined
   readonly out: string | undefined
   readonly resume: boolean
@@ -91,6 +93,7 @@ export const defaults: TrainOptions = {
   maxGradNorm: 1,
   maxTrain: undefined,
   maxDev: undefined,
+  shots: undefined,
   checkpointEvery: undefined,
   out: undefined,
   resume: false,
@@ -128,6 +131,7 @@ const kinds: { readonly [K in keyof TrainOptions]: Kind } = {
   maxGradNorm: "number",
   maxTrain: "integer",
   maxDev: "integer",
+  shots: "integer",
   checkpointEvery: "integer",
   out: "string",
   resume: "boolean",
@@ -273,6 +277,13 @@ export const resolve = (
     yield* inRange("maxGradNorm", o.maxGradNorm, 0, Number.POSITIVE_INFINITY, true)
     yield* inRange("maxTrain", o.maxTrain, 1)
     yield* inRange("maxDev", o.maxDev, 1)
+    yield* inRange("shots", o.shots, 1)
+    if (o.shots !== undefined && Glue.tasks[o.task].labels.kind === "regression")
+      return yield* fail(
+        "shots",
+        o.shots,
+        `samples per class and needs class labels; task ${o.task} is regression`
+      )
     yield* inRange("checkpointEvery", o.checkpointEvery, 1)
     if ((o.train === undefined) !== (o.dev === undefined)) {
       return yield* fail(

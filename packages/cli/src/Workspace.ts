@@ -13,7 +13,8 @@ import {
   type Dataset,
   Glue,
   type InvalidDataOption,
-  type LoadError
+  type LoadError,
+  Sampling
 } from "@addrop/data"
 import { evaluate as glueEvaluate } from "@addrop/metrics"
 import { Model, Presets, Pretrained } from "@addrop/models"
@@ -235,6 +236,45 @@ export const loadExamples = (
         : { ...dataset, examples: dataset.examples.slice(0, limit) }
     )
   )
+
+/**
+ * The few-shot training set of `--shots K`: K examples per class drawn with the run's seed (the paper's
+ * low-resource SST-2 runs use 16, 64 and 256), in file order; all examples when `shots` is undefined. A class
+ * with fewer than K examples fails as an `InvalidOption` of `--shots` naming the class and its count, so the
+ * user knows the largest K that works.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Workspace } from "@addrop/cli"
+ * // 32 examples of SST-2: 16 negative, 16 positive, the same for seed 42 on every runtime
+ * const fewShot = Workspace.loadExamples("sst2", "train.tsv").pipe(
+ *   Effect.flatMap((train) => Workspace.sampleShots(train, 16, 42))
+ * )
+ * ```
+ * @since 0.1.0
+ * @category data
+ */
+export const sampleShots = (
+  dataset: Dataset.LoadResult,
+  shots: number | undefined,
+  seed: number
+): Effect.Effect<Dataset.LoadResult, InvalidOption> =>
+  shots === undefined
+    ? Effect.succeed(dataset)
+    : Sampling.fewShot(dataset, { perClass: shots, seed }).pipe(
+        Effect.mapError(
+          (e) =>
+            new InvalidOption({
+              option: "shots",
+              value: shots,
+              reason:
+                e._tag === "NotEnoughExamples"
+                  ? `class "${e.label}" has only ${e.available} training examples in ${dataset.file}; use --shots ${e.available} or fewer`
+                  : e.reason
+            })
+        )
+      )
 
 /**
  * Batches of a dataset in file order, tokenized (all of them, for evaluation after every epoch). A batch

@@ -337,3 +337,44 @@ describe("robustness", () => {
     ).toBe(true)
   })
 })
+
+describe("few-shot (--shots K)", () => {
+  const data = glueSample("sst2")
+  it("trains on K examples per class of the SST-2 sample, dev unchanged, and records K in run.json", () => {
+    const out = scratch()
+    const r = addrop([
+      "train",
+      "--data",
+      data,
+      "--shots",
+      "16",
+      "--seed",
+      "5",
+      "--max-dev",
+      "32",
+      "--epochs",
+      "1",
+      "--batch",
+      "8",
+      "--max-length",
+      "32",
+      "--report",
+      "false",
+      "--out",
+      out,
+      "--json"
+    ])
+    expect(r.status, r.stderr).toBe(0)
+    // 2 classes × 16 shots = 32 examples: 4 steps of 8.
+    expect(jsonLines(r.stdout).find((e) => e.type === "run-started")!.stepsPerEpoch).toBe(4)
+    expect(summaryOf(r.stdout).examples).toEqual({ train: 32, dev: 32 })
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8"))).toMatchObject({ shots: 16, seed: 5 })
+  })
+  it("more shots than a class has fails with one line naming the class and the largest K", () => {
+    const r = addrop(["train", "--data", data, "--shots", "500", "--out", scratch()])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain('--shots 500: class "negative" has only 458 training examples')
+    expect(r.stderr).toContain("use --shots 458 or fewer")
+  })
+})

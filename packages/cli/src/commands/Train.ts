@@ -74,6 +74,10 @@ export const flags = {
   maxGradNorm: number("max-grad-norm", `gradient clipping norm (default ${d.maxGradNorm})`),
   maxTrain: integer("max-train", "use only the first N training examples"),
   maxDev: integer("max-dev", "use only the first N dev examples"),
+  shots: integer(
+    "shots",
+    "few-shot: train on K examples per class drawn with --seed (after --max-train); dev unchanged"
+  ),
   checkpointEvery: integer("checkpoint-every", "also checkpoint every N steps (default: each epoch)"),
   out: text("out", "output folder (default runs/<task>-<time>)"),
   resume: toggle("resume", "continue the run in --out from its last checkpoint"),
@@ -106,6 +110,8 @@ export interface Summary {
   readonly task: string
   readonly out: string
   readonly schedule: string
+  /** The examples trained and evaluated on (after --max-train, --shots and --max-dev). */
+  readonly examples: { readonly train: number; readonly dev: number }
   readonly best:
     | { readonly epoch: number; readonly metrics: Readonly<Record<string, number>>; readonly main: number }
     | undefined
@@ -130,7 +136,11 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     const say = (t: string) => (mode === "json" ? undefined : write(t))
     const backend = yield* TensorBackend.TensorBackend
     const files = yield* Workspace.dataFiles(options)
-    const trainSet = yield* Workspace.loadExamples(options.task, files.train, options.maxTrain)
+    const trainSet = yield* Workspace.sampleShots(
+      yield* Workspace.loadExamples(options.task, files.train, options.maxTrain),
+      options.shots,
+      options.seed
+    )
     const devSet = yield* Workspace.loadExamples(options.task, files.dev, options.maxDev)
     const head = Workspace.headOf(options.task)
     const out = options.out ?? join("runs", `${options.task}-${timestamp()}`)
@@ -151,7 +161,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     yield* writeFileAtomic(join(out, "run.json"), `${JSON.stringify(options, null, 2)}\n`)
     const info = glueTasks[options.task]
     say(
-      `${label === "" ? "" : `[${label}] `}${options.task}: ${trainSet.examples.length} train / ${devSet.examples.length} dev examples${files.embedded ? " (embedded sample)" : ""}; model ${loaded.description}; backend ${backend.name}\n`
+      `${label === "" ? "" : `[${label}] `}${options.task}: ${trainSet.examples.length} train${options.shots === undefined ? "" : ` (${options.shots} per class, seed ${options.seed})`} / ${devSet.examples.length} dev examples${files.embedded ? " (embedded sample)" : ""}; model ${loaded.description}; backend ${backend.name}\n`
     )
     if (!loaded.pretrained && label === "") {
       say(
@@ -220,6 +230,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
       task: options.task,
       out,
       schedule: options.schedule,
+      examples: { train: trainSet.examples.length, dev: devSet.examples.length },
       best:
         best === undefined ? undefined : { epoch: best.epoch + 1, metrics: best.metrics, main: best.main },
       epochs: result.state.epoch,
