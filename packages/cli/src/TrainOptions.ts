@@ -12,6 +12,7 @@ import { Options } from "@addrop/mask"
 import { parse as parseSchedule } from "@addrop/schedule"
 import { Effect, Result } from "effect"
 import { InvalidOption } from "./CliError.js"
+import * as DataLayout from "./DataLayout.js"
 
 /**
  * Validated training settings.
@@ -25,6 +26,14 @@ export interface TrainOptions {
   readonly data: string | undefined
   readonly train: string | undefined
   readonly dev: string | undefined
+  /** tsv, csv or jsonl; by default the data files' extensions tell (see {@link DataLayout}). */
+  readonly format: string | undefined
+  /** Header name, JSON key, or 0-based index (with `header: false`) of the text; default the task's. */
+  readonly textColumn: string | undefined
+  readonly textPairColumn: string | undefined
+  readonly labelColumn: string | undefined
+  /** False (`--no-header`): the files' first row is data and columns are indices. */
+  readonly header: boolean
   /** A Hugging Face model folder, or a preset name for a randomly initialised model. */
   readonly model: string
   /** A tokenizer folder; defaults to the model folder's, or bert-base-uncased for presets. */
@@ -72,6 +81,11 @@ export const defaults: TrainOptions = {
   data: undefined,
   train: undefined,
   dev: undefined,
+  format: undefined,
+  textColumn: undefined,
+  textPairColumn: undefined,
+  labelColumn: undefined,
+  header: true,
   model: "tiny",
   tokenizer: undefined,
   backend: "wasm",
@@ -102,7 +116,7 @@ export const defaults: TrainOptions = {
   report: true
 }
 
-type Kind = "string" | "number" | "integer" | "boolean"
+type Kind = "string" | "number" | "integer" | "boolean" | "column"
 
 /** Every option's kind; the keys are the flag names in camelCase (flags use kebab-case). */
 const kinds: { readonly [K in keyof TrainOptions]: Kind } = {
@@ -110,6 +124,11 @@ const kinds: { readonly [K in keyof TrainOptions]: Kind } = {
   data: "string",
   train: "string",
   dev: "string",
+  format: "string",
+  textColumn: "column",
+  textPairColumn: "column",
+  labelColumn: "column",
+  header: "boolean",
   model: "string",
   tokenizer: "string",
   backend: "string",
@@ -197,6 +216,13 @@ const checkKind = (key: string, value: unknown, kind: Kind) => {
         : fail(key, value, "must be a number")
     case "integer":
       return Number.isSafeInteger(value) ? Effect.succeed(value) : fail(key, value, "must be an integer")
+    // A column is a name or a 0-based index; a config file may write the index as a number.
+    case "column":
+      return typeof value === "string"
+        ? Effect.succeed(value)
+        : Number.isSafeInteger(value) && (value as number) >= 0
+          ? Effect.succeed(String(value))
+          : fail(key, value, "must be a column name or a 0-based index")
   }
 }
 
@@ -292,6 +318,7 @@ export const resolve = (
         "--train and --dev go together"
       )
     }
+    yield* DataLayout.validate(o)
     if (o.resume && o.out === undefined)
       return yield* fail("resume", true, "needs --out DIR, the folder of the run to resume")
     return o
@@ -329,7 +356,9 @@ export const fingerprint = (o: TrainOptions): string => {
     report: _report,
     compare: _compare,
     checkpointEvery: _every,
+    header,
     ...fixed
   } = o
-  return JSON.stringify(fixed)
+  // The default header is left out so that runs started before --no-header existed still resume.
+  return JSON.stringify(header ? fixed : { ...fixed, header })
 }

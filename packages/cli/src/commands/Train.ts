@@ -38,9 +38,23 @@ const d = TrainOptions.defaults
 export const flags = {
   config: text("config", "JSON file of options (keys as below, camelCase or kebab-case); flags override it"),
   task: text("task", `GLUE task: sst2, cola, rte, mrpc, stsb, mnli, qnli, qqp (default ${d.task})`),
-  data: text("data", "GLUE task folder with train.tsv and dev.tsv (default: the embedded SST-2 sample)"),
-  train: text("train", "training file (with --dev), in the task's GLUE format"),
+  data: text(
+    "data",
+    "folder with train and dev files: GLUE's train.tsv and dev.tsv, or .csv/.jsonl (default: the embedded SST-2 sample)"
+  ),
+  train: text(
+    "train",
+    "training file (with --dev): the task's GLUE TSV, or any TSV/CSV/JSONL with the flags below"
+  ),
   dev: text("dev", "dev file (with --train)"),
+  format: text("format", "tsv, csv or jsonl (default: from the file extension)"),
+  textColumn: text(
+    "text-column",
+    "column of the text: header name, JSON key, or 0-based index with --no-header (default: the task's, e.g. sentence)"
+  ),
+  textPairColumn: text("text-pair-column", "column of the second text, for pair tasks (default: the task's)"),
+  labelColumn: text("label-column", "column of the label (default: the task's, e.g. label)"),
+  header: toggle("header", "--no-header: the first row is data; name columns by 0-based index"),
   model: text(
     "model",
     `Hugging Face model folder, or a preset for random init: tiny, mini, small, base, roberta-base (default ${d.model})`
@@ -137,11 +151,11 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     const backend = yield* TensorBackend.TensorBackend
     const files = yield* Workspace.dataFiles(options)
     const trainSet = yield* Workspace.sampleShots(
-      yield* Workspace.loadExamples(options.task, files.train, options.maxTrain),
+      yield* Workspace.loadExamples(options.task, files.train, options.maxTrain, options),
       options.shots,
       options.seed
     )
-    const devSet = yield* Workspace.loadExamples(options.task, files.dev, options.maxDev)
+    const devSet = yield* Workspace.loadExamples(options.task, files.dev, options.maxDev, options)
     const head = Workspace.headOf(options.task)
     const out = options.out ?? join("runs", `${options.task}-${timestamp()}`)
     mkdirSync(out, { recursive: true })
