@@ -67,7 +67,9 @@ export const inputFlags = {
     Flag.optional
   ),
   header: Flag.Boolean("header").pipe(
-    Flag.withDescription("--no-header: the first row is data; name columns by 0-based index"),
+    Flag.withDescription(
+      "files start with a header row (default); --no-header: the first row is data, columns are 0-based indices"
+    ),
     Flag.withDefault(true)
   )
 } as const

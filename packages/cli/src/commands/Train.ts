@@ -54,7 +54,10 @@ export const flags = {
   ),
   textPairColumn: text("text-pair-column", "column of the second text, for pair tasks (default: the task's)"),
   labelColumn: text("label-column", "column of the label (default: the task's, e.g. label)"),
-  header: toggle("header", "--no-header: the first row is data; name columns by 0-based index"),
+  header: toggle(
+    "header",
+    "files start with a header row (default); --no-header: the first row is data, columns are 0-based indices"
+  ),
   model: text(
     "model",
     `Hugging Face model folder, or a preset for random init: tiny, mini, small, base, roberta-base (default ${d.model})`
