@@ -12,6 +12,7 @@ import { Options } from "@addrop/mask"
 import { parse as parseSchedule } from "@addrop/schedule"
 import { Effect, Result } from "effect"
 import { InvalidOption } from "./CliError.js"
+import * as DataLayout from "./DataLayout.js"
 
 /**
  * Validated training settings.
@@ -25,6 +26,14 @@ export interface TrainOptions {
   readonly data: string | undefined
   readonly train: string | undefined
   readonly dev: string | undefined
+  /** tsv, csv or jsonl; by default the data files' extensions tell (see {@link DataLayout}). */
+  readonly format: string | undefined
+  /** Header name, JSON key, or 0-based index (with `header: false`) of the text; default the task's. */
+  readonly textColumn: string | undefined
+  readonly textPairColumn: string | undefined
+  readonly labelColumn: string | undefined
+  /** False (`--no-header`): the files' first row is data and columns are indices. */
+  readonly header: boolean
   /** A Hugging Face model folder, or a preset name for a randomly initialised model. */
   readonly model: string
   /** A tokenizer folder; defaults to the model folder's, or bert-base-uncased for presets. */
@@ -50,6 +59,8 @@ export interface TrainOptions {
   readonly maxGradNorm: number
   readonly maxTrain: number | undefined
   readonly maxDev: number | undefined
+  /** Few-shot: train on this many examples per class, drawn with `seed` (dev unchanged). */
+  readonly shots: number | undefined
   readonly checkpointEvery: number | undefined
   readonly out: string | undefined
   readonly resume: boolean
@@ -70,6 +81,11 @@ export const defaults: TrainOptions = {
   data: undefined,
   train: undefined,
   dev: undefined,
+  format: undefined,
+  textColumn: undefined,
+  textPairColumn: undefined,
+  labelColumn: undefined,
+  header: true,
   model: "tiny",
   tokenizer: undefined,
   backend: "wasm",
@@ -91,6 +107,7 @@ export const defaults: TrainOptions = {
   maxGradNorm: 1,
   maxTrain: undefined,
   maxDev: undefined,
+  shots: undefined,
   checkpointEvery: undefined,
   out: undefined,
   resume: false,
@@ -99,7 +116,7 @@ export const defaults: TrainOptions = {
   report: true
 }
 
-type Kind = "string" | "number" | "integer" | "boolean"
+type Kind = "string" | "number" | "integer" | "boolean" | "column"
 
 /** Every option's kind; the keys are the flag names in camelCase (flags use kebab-case). */
 const kinds: { readonly [K in keyof TrainOptions]: Kind } = {
@@ -107,6 +124,11 @@ const kinds: { readonly [K in keyof TrainOptions]: Kind } = {
   data: "string",
   train: "string",
   dev: "string",
+  format: "string",
+  textColumn: "column",
+  textPairColumn: "column",
+  labelColumn: "column",
+  header: "boolean",
   model: "string",
   tokenizer: "string",
   backend: "string",
@@ -128,6 +150,7 @@ const kinds: { readonly [K in keyof TrainOptions]: Kind } = {
   maxGradNorm: "number",
   maxTrain: "integer",
   maxDev: "integer",
+  shots: "integer",
   checkpointEvery: "integer",
   out: "string",
   resume: "boolean",
@@ -193,6 +216,13 @@ const checkKind = (key: string, value: unknown, kind: Kind) => {
         : fail(key, value, "must be a number")
     case "integer":
       return Number.isSafeInteger(value) ? Effect.succeed(value) : fail(key, value, "must be an integer")
+    // A column is a name or a 0-based index; a config file may write the index as a number.
+    case "column":
+      return typeof value === "string"
+        ? Effect.succeed(value)
+        : Number.isSafeInteger(value) && (value as number) >= 0
+          ? Effect.succeed(String(value))
+          : fail(key, value, "must be a column name or a 0-based index")
   }
 }
 
@@ -273,6 +303,13 @@ export const resolve = (
     yield* inRange("maxGradNorm", o.maxGradNorm, 0, Number.POSITIVE_INFINITY, true)
     yield* inRange("maxTrain", o.maxTrain, 1)
     yield* inRange("maxDev", o.maxDev, 1)
+    yield* inRange("shots", o.shots, 1)
+    if (o.shots !== undefined && Glue.tasks[o.task].labels.kind === "regression")
+      return yield* fail(
+        "shots",
+        o.shots,
+        `samples per class and needs class labels; task ${o.task} is regression`
+      )
     yield* inRange("checkpointEvery", o.checkpointEvery, 1)
     if ((o.train === undefined) !== (o.dev === undefined)) {
       return yield* fail(
@@ -281,6 +318,7 @@ export const resolve = (
         "--train and --dev go together"
       )
     }
+    yield* DataLayout.validate(o)
     if (o.resume && o.out === undefined)
       return yield* fail("resume", true, "needs --out DIR, the folder of the run to resume")
     return o
@@ -318,7 +356,9 @@ export const fingerprint = (o: TrainOptions): string => {
     report: _report,
     compare: _compare,
     checkpointEvery: _every,
+    header,
     ...fixed
   } = o
-  return JSON.stringify(fixed)
+  // The default header is left out so that runs started before --no-header existed still resume.
+  return JSON.stringify(header ? fixed : { ...fixed, header })
 }

@@ -10,10 +10,11 @@ import { readModelFolder } from "@addrop/checkpoint"
 import {
   Batch,
   type BatchEncodeFailed,
-  type Dataset,
+  Dataset,
   Glue,
   type InvalidDataOption,
-  type LoadError
+  type LoadError,
+  Sampling
 } from "@addrop/data"
 import { evaluate as glueEvaluate } from "@addrop/metrics"
 import { Model, Presets, Pretrained } from "@addrop/models"
@@ -23,7 +24,8 @@ import { Evaluate } from "@addrop/trainer"
 import type { Trainer } from "@addrop/trainer"
 import { Effect, type FileSystem, Stream } from "effect"
 import * as Assets from "./Assets.js"
-import { InvalidOption, MissingInput } from "./CliError.js"
+import { type HeaderlessFile, InvalidOption, MissingInput } from "./CliError.js"
+import * as DataLayout from "./DataLayout.js"
 
 /**
  * The model task and label count of a GLUE task.
@@ -140,9 +142,19 @@ export const loadModel = (options: {
     }
   })
 
+/** The first of `DIR/NAME.EXT` that exists, for the extensions `--format` allows (all, without it). */
+const inFolder = (dir: string, names: ReadonlyArray<string>, format: string | undefined) =>
+  names.flatMap((n) => DataLayout.extensions(format).map((ext) => join(dir, `${n}.${ext}`))).find(existsSync)
+
+const expected = (dir: string, name: string, format: string | undefined) =>
+  DataLayout.extensions(format)
+    .map((ext) => join(dir, `${name}.${ext}`))
+    .join(" or ")
+
 /**
  * The train and dev files of a task: `--train`/`--dev`, or `--data DIR` (train.tsv, dev.tsv; MNLI's
- * dev_matched.tsv), or the embedded SST-2 sample.
+ * dev_matched.tsv; train/dev .csv or .jsonl — the extension `--format` names, or the first found of tsv,
+ * csv, jsonl), or the embedded SST-2 sample.
  *
  * @since 0.1.0
  * @category data
@@ -152,6 +164,7 @@ export const dataFiles = (options: {
   readonly data: string | undefined
   readonly train: string | undefined
   readonly dev: string | undefined
+  readonly format?: string | undefined
 }): Effect.Effect<
   { readonly train: string; readonly dev: string; readonly embedded: boolean },
   MissingInput | InvalidOption
@@ -173,21 +186,24 @@ export const dataFiles = (options: {
       const dir = Assets.sst2Sample()
       return { train: join(dir, "train.tsv"), dev: join(dir, "dev.tsv"), embedded: true }
     }
-    const train = join(options.data, "train.tsv")
-    const dev = [join(options.data, "dev.tsv"), join(options.data, "dev_matched.tsv")].find(existsSync)
-    if (!existsSync(train))
+    const train = inFolder(options.data, ["train"], options.format)
+    if (train === undefined)
       return yield* new MissingInput({
-        path: train,
-        reason: "no such file (expected a GLUE task folder with train.tsv and dev.tsv)"
+        path: expected(options.data, "train", options.format),
+        reason: "no such file (expected a folder with train and dev files, e.g. GLUE's train.tsv and dev.tsv)"
       })
-    if (dev === undefined)
-      return yield* new MissingInput({ path: join(options.data, "dev.tsv"), reason: "no such file" })
+    const dev = yield* devFile({
+      task: options.task,
+      data: options.data,
+      dev: undefined,
+      format: options.format
+    })
     return { train, dev, embedded: false }
   })
 
 /**
- * The dev file of a task: `--dev`, or `DIR/dev.tsv` (MNLI: `dev_matched.tsv`) of `--data`, or the embedded
- * SST-2 sample's.
+ * The dev file of a task: `--dev`, or `DIR/dev.tsv` (MNLI: `dev_matched.tsv`; or dev.csv, dev.jsonl as for
+ * {@link dataFiles}) of `--data`, or the embedded SST-2 sample's.
  *
  * @since 0.1.0
  * @category data
@@ -196,6 +212,7 @@ export const devFile = (options: {
   readonly task: Glue.TaskName
   readonly data: string | undefined
   readonly dev: string | undefined
+  readonly format?: string | undefined
 }): Effect.Effect<string, MissingInput | InvalidOption> =>
   Effect.gen(function* () {
     if (options.dev !== undefined) {
@@ -213,12 +230,20 @@ export const devFile = (options: {
       }
       return join(Assets.sst2Sample(), "dev.tsv")
     }
-    const dev = [join(options.data, "dev.tsv"), join(options.data, "dev_matched.tsv")].find(existsSync)
-    return dev ?? (yield* new MissingInput({ path: join(options.data, "dev.tsv"), reason: "no such file" }))
+    const dev = inFolder(options.data, ["dev", "dev_matched"], options.format)
+    return (
+      dev ??
+      (yield* new MissingInput({
+        path: expected(options.data, "dev", options.format),
+        reason: "no such file"
+      }))
+    )
   })
 
 /**
- * Loads a task file, keeping the first `limit` examples.
+ * Loads a labelled file, keeping the first `limit` examples: in the task's GLUE layout, or with `layout`'s
+ * columns and format through the generic loader (see {@link DataLayout.sourceFor}). A file that looks
+ * headerless fails with a {@link HeaderlessFile} that shows its first row and the flags to add.
  *
  * @since 0.1.0
  * @category data
@@ -226,15 +251,80 @@ export const devFile = (options: {
 export const loadExamples = (
   task: Glue.TaskName,
   file: string,
-  limit?: number
-): Effect.Effect<Dataset.LoadResult, LoadError> =>
-  Glue.loadAll(task, file).pipe(
+  limit?: number,
+  layout: DataLayout.DataLayout = DataLayout.glue
+): Effect.Effect<Dataset.LoadResult, LoadError | InvalidOption | HeaderlessFile> =>
+  DataLayout.sourceFor(task, file, layout).pipe(
+    Effect.flatMap((source) =>
+      (source === undefined ? Glue.loadAll(task, file) : Dataset.loadAll(file, source)).pipe(
+        Effect.mapError(DataLayout.explainLoadError(task, layout, true))
+      )
+    ),
     Effect.map((dataset) =>
       limit === undefined || dataset.examples.length <= limit
         ? dataset
         : { ...dataset, examples: dataset.examples.slice(0, limit) }
     )
   )
+
+/**
+ * Loads a file for prediction, without labels (a label column is ignored): in the task's GLUE layouts, or
+ * through the generic loader with `layout`'s columns (examples numbered by row).
+ *
+ * @since 0.1.0
+ * @category data
+ */
+export const loadInputs = (
+  task: Glue.TaskName,
+  file: string,
+  layout: DataLayout.DataLayout = DataLayout.glue
+): Effect.Effect<Dataset.UnlabelledLoadResult, LoadError | InvalidOption | HeaderlessFile> =>
+  DataLayout.inputSourceFor(task, file, layout).pipe(
+    Effect.flatMap((source) =>
+      (source === undefined ? Glue.loadUnlabelled(task, file) : Dataset.loadAll(file, source)).pipe(
+        Effect.mapError(DataLayout.explainLoadError(task, layout, false))
+      )
+    )
+  )
+
+/**
+ * The few-shot training set of `--shots K`: K examples per class drawn with the run's seed (the paper's
+ * low-resource SST-2 runs use 16, 64 and 256), in file order; all examples when `shots` is undefined. A class
+ * with fewer than K examples fails as an `InvalidOption` of `--shots` naming the class and its count, so the
+ * user knows the largest K that works.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Workspace } from "@addrop/cli"
+ * // 32 examples of SST-2: 16 negative, 16 positive, the same for seed 42 on every runtime
+ * const fewShot = Workspace.loadExamples("sst2", "train.tsv").pipe(
+ *   Effect.flatMap((train) => Workspace.sampleShots(train, 16, 42))
+ * )
+ * ```
+ * @since 0.1.0
+ * @category data
+ */
+export const sampleShots = (
+  dataset: Dataset.LoadResult,
+  shots: number | undefined,
+  seed: number
+): Effect.Effect<Dataset.LoadResult, InvalidOption> =>
+  shots === undefined
+    ? Effect.succeed(dataset)
+    : Sampling.fewShot(dataset, { perClass: shots, seed }).pipe(
+        Effect.mapError(
+          (e) =>
+            new InvalidOption({
+              option: "shots",
+              value: shots,
+              reason:
+                e._tag === "NotEnoughExamples"
+                  ? `class "${e.label}" has only ${e.available} training examples in ${dataset.file}; use --shots ${e.available} or fewer`
+                  : e.reason
+            })
+        )
+      )
 
 /**
  * Batches of a dataset in file order, tokenized (all of them, for evaluation after every epoch). A batch

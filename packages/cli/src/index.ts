@@ -7,6 +7,7 @@
 export * as Assets from "./Assets.js"
 export * from "./CliError.js"
 export { addrop } from "./Cli.js"
+export * as DataLayout from "./DataLayout.js"
 export * as Inspect from "./Inspect.js"
 export * as Progress from "./Progress.js"
 export * as Report from "./Report.js"

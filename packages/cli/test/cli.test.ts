@@ -337,3 +337,152 @@ describe("robustness", () => {
     ).toBe(true)
   })
 })
+
+describe("few-shot (--shots K)", () => {
+  const data = glueSample("sst2")
+  it("trains on K examples per class of the SST-2 sample, dev unchanged, and records K in run.json", () => {
+    const out = scratch()
+    const r = addrop([
+      "train",
+      "--data",
+      data,
+      "--shots",
+      "16",
+      "--seed",
+      "5",
+      "--max-dev",
+      "32",
+      "--epochs",
+      "1",
+      "--batch",
+      "8",
+      "--max-length",
+      "32",
+      "--report",
+      "false",
+      "--out",
+      out,
+      "--json"
+    ])
+    expect(r.status, r.stderr).toBe(0)
+    // 2 classes × 16 shots = 32 examples: 4 steps of 8.
+    expect(jsonLines(r.stdout).find((e) => e.type === "run-started")!.stepsPerEpoch).toBe(4)
+    expect(summaryOf(r.stdout).examples).toEqual({ train: 32, dev: 32 })
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8"))).toMatchObject({ shots: 16, seed: 5 })
+  })
+  it("more shots than a class has fails with one line naming the class and the largest K", () => {
+    const r = addrop(["train", "--data", data, "--shots", "500", "--out", scratch()])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain('--shots 500: class "negative" has only 458 training examples')
+    expect(r.stderr).toContain("use --shots 458 or fewer")
+  })
+})
+
+describe("any TSV, CSV or JSON Lines file (--text-column, --label-column, --no-header, --format)", () => {
+  // The SST-2 sample's rows rewritten label first without a header (TSV, CSV), and as JSON Lines with other keys.
+  const dir = scratch()
+  const rowsOf = (file: "train.tsv" | "dev.tsv", n: number) =>
+    readFileSync(glueSample("sst2", file), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1, n + 1)
+      .map((l) => l.split("\t") as [string, string])
+  const train = rowsOf("train.tsv", 64)
+  const dev = rowsOf("dev.tsv", 24)
+  const write = (name: string, lines: ReadonlyArray<string>) => {
+    writeFileSync(join(dir, name), `${lines.join("\n")}\n`)
+    return join(dir, name)
+  }
+  const files = {
+    trainCsv: write(
+      "train.csv",
+      train.map(([s, l]) => `${l},"${s.replace(/"/g, '""')}"`)
+    ),
+    devTsv: write(
+      "dev.tsv",
+      dev.map(([s, l]) => `${l}\t${s}`)
+    ),
+    devJsonl: write(
+      "dev.jsonl",
+      dev.map(([s, l]) => JSON.stringify({ review: s, stars: Number(l) }))
+    )
+  }
+  const out = join(dir, "run")
+  const headerless = ["--no-header", "--text-column", "1", "--label-column", "0"]
+
+  it("trains on a headerless CSV (train) and TSV (dev) when the columns are named by index", () => {
+    const r = addrop([
+      "train",
+      "--train",
+      files.trainCsv,
+      "--dev",
+      files.devTsv,
+      ...headerless,
+      "--epochs",
+      "1",
+      "--batch",
+      "16",
+      "--max-length",
+      "32",
+      "--report",
+      "false",
+      "--out",
+      out,
+      "--json"
+    ])
+    expect(r.status, r.stderr).toBe(0)
+    expect(summaryOf(r.stdout).examples).toEqual({ train: 64, dev: 24 })
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8"))).toMatchObject({
+      header: false,
+      textColumn: "1",
+      labelColumn: "0"
+    })
+  })
+  it("eval reads JSON Lines by its keys and predict a headerless TSV, one prediction per row", () => {
+    const model = join(out, "best")
+    const scored = addrop([
+      "eval",
+      "--model",
+      model,
+      "--dev",
+      files.devJsonl,
+      "--text-column",
+      "review",
+      "--label-column",
+      "stars",
+      "--max-length",
+      "32",
+      "--json"
+    ])
+    expect(scored.status, scored.stderr).toBe(0)
+    expect(JSON.parse(scored.stdout)).toMatchObject({ examples: 24, file: files.devJsonl })
+    const output = join(dir, "predictions.tsv")
+    const predicted = addrop([
+      "predict",
+      "--model",
+      model,
+      "--input",
+      files.devTsv,
+      "--no-header",
+      "--text-column",
+      "1",
+      "--output",
+      output,
+      "--max-length",
+      "32"
+    ])
+    expect(predicted.status, predicted.stderr).toBe(0)
+    const lines = readFileSync(output, "utf8").trim().split("\n")
+    expect(lines).toHaveLength(25)
+    expect(lines[1]).toMatch(/^0\t[01]$/)
+  })
+  it("a label-first file without the flags fails with one line showing its first row and the flags to add", () => {
+    const r = addrop(["train", "--train", files.devTsv, "--dev", files.devTsv, "--out", join(dir, "bad")])
+    expect(r.status).toBe(1)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain(`${files.devTsv}: line 1 is not a header naming "sentence", "label"`)
+    expect(r.stderr).toContain(`first row: 0="${dev[0]![1]}" 1=${JSON.stringify(dev[0]![0])}`)
+    expect(r.stderr).toContain("read it with --no-header --text-column 1 --label-column 0")
+  })
+})

@@ -40,6 +40,11 @@ describe("TrainOptions.resolve", () => {
     [{ batch: 2.5 }, "--batch 2.5: must be an integer"],
     [{ lr: 0 }, "--lr 0: must be a finite number > 0"],
     [{ maxLength: 2 }, "--max-length 2: must be ≥ 4"],
+    [{ shots: 0 }, "--shots 0: must be ≥ 1"],
+    [
+      { task: "stsb", shots: 16 },
+      "--shots 16: samples per class and needs class labels; task stsb is regression"
+    ],
     [{ train: "a.tsv" }, "--dev"],
     [{ resume: true }, "--resume true: needs --out DIR"],
     [{ nonsense: 1 }, "--nonsense 1: is not a train option"]

@@ -1,4 +1,5 @@
 import { TensorBackend } from "@addrop/backends"
+import { glueSample } from "@addrop/fixtures"
 import type { Dataset } from "@addrop/data"
 import { Model, Presets } from "@addrop/models"
 import { Key } from "@addrop/random"
@@ -73,5 +74,42 @@ describe("Inspect.inspect", () => {
     })
     const error = await Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(TensorBackend.layerCpu)))
     expect(error).toMatchObject({ _tag: "InvalidMaskOption", option: "q", value: 1.5 })
+  })
+})
+
+describe("Workspace.sampleShots (--shots K)", () => {
+  const sst2 = glueSample("sst2", "train.tsv")
+  const load = Effect.runPromise(Workspace.loadExamples("sst2", sst2))
+  const lines = (d: Dataset.Dataset) => d.examples.map((e) => e.line)
+
+  it("draws K examples of each class, in file order, the same for a seed and different for another", async () => {
+    const train = await load
+    const run = (shots: number, seed: number) => Effect.runPromise(Workspace.sampleShots(train, shots, seed))
+    const [a, again, other] = await Promise.all([run(16, 42), run(16, 42), run(16, 7)])
+    expect(a.examples.filter((e) => e.label === 0)).toHaveLength(16)
+    expect(a.examples.filter((e) => e.label === 1)).toHaveLength(16)
+    expect(lines(a)).toEqual([...lines(a)].sort((x, y) => x - y))
+    expect(new Set(lines(a)).size).toBe(32)
+    expect(lines(again)).toEqual(lines(a))
+    expect(lines(other)).not.toEqual(lines(a))
+    // Every sampled example is the file's own row, unchanged.
+    const byLine = new Map(train.examples.map((e) => [e.line, e]))
+    for (const e of a.examples) expect(byLine.get(e.line)).toEqual(e)
+  })
+
+  it("keeps every example without --shots, and accepts K up to the smallest class (458 negatives)", async () => {
+    const train = await load
+    expect(await Effect.runPromise(Workspace.sampleShots(train, undefined, 42))).toBe(train)
+    const all = await Effect.runPromise(Workspace.sampleShots(train, 458, 42))
+    expect(all.examples.filter((e) => e.label === 0)).toHaveLength(458)
+  })
+
+  it("fails as --shots with the class, its count and the largest K that works", async () => {
+    const train = await load
+    const error = await Effect.runPromise(Effect.flip(Workspace.sampleShots(train, 500, 42)))
+    expect(error._tag).toBe("InvalidOption")
+    expect(error.message).toBe(
+      `--shots 500: class "negative" has only 458 training examples in ${sst2}; use --shots 458 or fewer`
+    )
   })
 })

@@ -8,6 +8,7 @@ import { Glue } from "@addrop/data"
 import { Effect, Option } from "effect"
 import { Flag } from "effect/cli"
 import { CommandFailed, InvalidOption } from "../CliError.js"
+import * as DataLayout from "../DataLayout.js"
 
 /**
  * `--model`, `--tokenizer`, `--backend`, `--task`, `--batch`, `--max-length`, `--json`.
@@ -42,6 +43,57 @@ export const modelFlags = {
     Flag.withDefault(42)
   )
 } as const
+
+/**
+ * `--format`, `--text-column`, `--text-pair-column`, `--header`/`--no-header`: reading any TSV, CSV or JSON
+ * Lines file (see `DataLayout`). `eval` adds `--label-column`.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
+export const inputFlags = {
+  format: Flag.String("format").pipe(
+    Flag.withDescription("tsv, csv or jsonl (default: from the file extension)"),
+    Flag.optional
+  ),
+  textColumn: Flag.String("text-column").pipe(
+    Flag.withDescription(
+      "column of the text: header name, JSON key, or 0-based index with --no-header (default: the task's)"
+    ),
+    Flag.optional
+  ),
+  textPairColumn: Flag.String("text-pair-column").pipe(
+    Flag.withDescription("column of the second text, for pair tasks (default: the task's)"),
+    Flag.optional
+  ),
+  header: Flag.Boolean("header").pipe(
+    Flag.withDescription(
+      "files start with a header row (default); --no-header: the first row is data, columns are 0-based indices"
+    ),
+    Flag.withDefault(true)
+  )
+} as const
+
+/**
+ * The data layout of the input flags (and `--label-column`, when the command has it), validated.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
+export const layoutOf = (flags: {
+  readonly format: Option.Option<string>
+  readonly textColumn: Option.Option<string>
+  readonly textPairColumn: Option.Option<string>
+  readonly labelColumn?: Option.Option<string>
+  readonly header: boolean
+}): Effect.Effect<DataLayout.DataLayout, InvalidOption> =>
+  DataLayout.validate({
+    format: orUndefined(flags.format),
+    textColumn: orUndefined(flags.textColumn),
+    textPairColumn: orUndefined(flags.textPairColumn),
+    labelColumn: flags.labelColumn === undefined ? undefined : orUndefined(flags.labelColumn),
+    header: flags.header
+  })
 
 /**
  * Validates a task name.

@@ -7,7 +7,7 @@ import { glueTasks } from "@addrop/metrics"
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Workspace from "../Workspace.js"
-import { modelFlags, onBackend, orUndefined, taskName } from "./Common.js"
+import { inputFlags, layoutOf, modelFlags, onBackend, orUndefined, taskName } from "./Common.js"
 
 /**
  * The `eval` command.
@@ -20,10 +20,18 @@ export const command = Command.make(
   {
     ...modelFlags,
     data: Flag.String("data").pipe(
-      Flag.withDescription("GLUE task folder (its dev.tsv is used)"),
+      Flag.withDescription("folder with a dev file: GLUE's dev.tsv, or dev.csv/dev.jsonl"),
       Flag.optional
     ),
-    dev: Flag.String("dev").pipe(Flag.withDescription("dev file in the task's GLUE format"), Flag.optional)
+    dev: Flag.String("dev").pipe(
+      Flag.withDescription("dev file: the task's GLUE TSV, or any TSV/CSV/JSONL with the flags below"),
+      Flag.optional
+    ),
+    ...inputFlags,
+    labelColumn: Flag.String("label-column").pipe(
+      Flag.withDescription("column of the label (default: the task's, e.g. label)"),
+      Flag.optional
+    )
   },
   (flags) =>
     onBackend(
@@ -31,12 +39,14 @@ export const command = Command.make(
       Effect.gen(function* () {
         const task = yield* taskName(flags.task)
         const head = Workspace.headOf(task)
+        const layout = yield* layoutOf(flags)
         const dev = yield* Workspace.devFile({
           task,
           data: orUndefined(flags.data),
-          dev: orUndefined(flags.dev)
+          dev: orUndefined(flags.dev),
+          format: layout.format
         })
-        const devSet = yield* Workspace.loadExamples(task, dev)
+        const devSet = yield* Workspace.loadExamples(task, dev, undefined, layout)
         const loaded = yield* Workspace.loadModel({
           model: flags.model,
           tokenizer: orUndefined(flags.tokenizer),

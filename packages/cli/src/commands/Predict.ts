@@ -10,7 +10,7 @@ import { Evaluate } from "@addrop/trainer"
 import { Effect, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Workspace from "../Workspace.js"
-import { modelFlags, onBackend, orUndefined, taskName } from "./Common.js"
+import { inputFlags, layoutOf, modelFlags, onBackend, orUndefined, taskName } from "./Common.js"
 
 /** GLUE's submission format: label names for the entailment tasks, ids for the others, scores for STS-B. */
 const formatPrediction = (task: Glue.TaskName, value: number): string => {
@@ -29,7 +29,10 @@ export const command = Command.make(
   "predict",
   {
     ...modelFlags,
-    input: Flag.String("input").pipe(Flag.withDescription("file to predict, in the task's GLUE format")),
+    input: Flag.String("input").pipe(
+      Flag.withDescription("file to predict: the task's GLUE TSV, or any TSV/CSV/JSONL with the flags below")
+    ),
+    ...inputFlags,
     output: Flag.String("output").pipe(
       Flag.withDescription("prediction TSV to write (default: <TASK>.tsv next to the model)"),
       Flag.optional
@@ -42,7 +45,7 @@ export const command = Command.make(
         const task = yield* taskName(flags.task)
         const head = Workspace.headOf(task)
         // Test files have no labels; labelled train/dev files are read with their labels ignored.
-        const dataset = yield* Glue.loadUnlabelled(task, flags.input)
+        const dataset = yield* Workspace.loadInputs(task, flags.input, yield* layoutOf(flags))
         const loaded = yield* Workspace.loadModel({
           model: flags.model,
           tokenizer: orUndefined(flags.tokenizer),

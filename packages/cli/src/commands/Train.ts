@@ -38,9 +38,26 @@ const d = TrainOptions.defaults
 export const flags = {
   config: text("config", "JSON file of options (keys as below, camelCase or kebab-case); flags override it"),
   task: text("task", `GLUE task: sst2, cola, rte, mrpc, stsb, mnli, qnli, qqp (default ${d.task})`),
-  data: text("data", "GLUE task folder with train.tsv and dev.tsv (default: the embedded SST-2 sample)"),
-  train: text("train", "training file (with --dev), in the task's GLUE format"),
+  data: text(
+    "data",
+    "folder with train and dev files: GLUE's train.tsv and dev.tsv, or .csv/.jsonl (default: the embedded SST-2 sample)"
+  ),
+  train: text(
+    "train",
+    "training file (with --dev): the task's GLUE TSV, or any TSV/CSV/JSONL with the flags below"
+  ),
   dev: text("dev", "dev file (with --train)"),
+  format: text("format", "tsv, csv or jsonl (default: from the file extension)"),
+  textColumn: text(
+    "text-column",
+    "column of the text: header name, JSON key, or 0-based index with --no-header (default: the task's, e.g. sentence)"
+  ),
+  textPairColumn: text("text-pair-column", "column of the second text, for pair tasks (default: the task's)"),
+  labelColumn: text("label-column", "column of the label (default: the task's, e.g. label)"),
+  header: toggle(
+    "header",
+    "files start with a header row (default); --no-header: the first row is data, columns are 0-based indices"
+  ),
   model: text(
     "model",
     `Hugging Face model folder, or a preset for random init: tiny, mini, small, base, roberta-base (default ${d.model})`
@@ -74,6 +91,10 @@ export const flags = {
   maxGradNorm: number("max-grad-norm", `gradient clipping norm (default ${d.maxGradNorm})`),
   maxTrain: integer("max-train", "use only the first N training examples"),
   maxDev: integer("max-dev", "use only the first N dev examples"),
+  shots: integer(
+    "shots",
+    "few-shot: train on K examples per class drawn with --seed (after --max-train); dev unchanged"
+  ),
   checkpointEvery: integer("checkpoint-every", "also checkpoint every N steps (default: each epoch)"),
   out: text("out", "output folder (default runs/<task>-<time>)"),
   resume: toggle("resume", "continue the run in --out from its last checkpoint"),
@@ -106,6 +127,8 @@ export interface Summary {
   readonly task: string
   readonly out: string
   readonly schedule: string
+  /** The examples trained and evaluated on (after --max-train, --shots and --max-dev). */
+  readonly examples: { readonly train: number; readonly dev: number }
   readonly best:
     | { readonly epoch: number; readonly metrics: Readonly<Record<string, number>>; readonly main: number }
     | undefined
@@ -130,8 +153,12 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     const say = (t: string) => (mode === "json" ? undefined : write(t))
     const backend = yield* TensorBackend.TensorBackend
     const files = yield* Workspace.dataFiles(options)
-    const trainSet = yield* Workspace.loadExamples(options.task, files.train, options.maxTrain)
-    const devSet = yield* Workspace.loadExamples(options.task, files.dev, options.maxDev)
+    const trainSet = yield* Workspace.sampleShots(
+      yield* Workspace.loadExamples(options.task, files.train, options.maxTrain, options),
+      options.shots,
+      options.seed
+    )
+    const devSet = yield* Workspace.loadExamples(options.task, files.dev, options.maxDev, options)
     const head = Workspace.headOf(options.task)
     const out = options.out ?? join("runs", `${options.task}-${timestamp()}`)
     mkdirSync(out, { recursive: true })
@@ -151,7 +178,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     yield* writeFileAtomic(join(out, "run.json"), `${JSON.stringify(options, null, 2)}\n`)
     const info = glueTasks[options.task]
     say(
-      `${label === "" ? "" : `[${label}] `}${options.task}: ${trainSet.examples.length} train / ${devSet.examples.length} dev examples${files.embedded ? " (embedded sample)" : ""}; model ${loaded.description}; backend ${backend.name}\n`
+      `${label === "" ? "" : `[${label}] `}${options.task}: ${trainSet.examples.length} train${options.shots === undefined ? "" : ` (${options.shots} per class, seed ${options.seed})`} / ${devSet.examples.length} dev examples${files.embedded ? " (embedded sample)" : ""}; model ${loaded.description}; backend ${backend.name}\n`
     )
     if (!loaded.pretrained && label === "") {
       say(
@@ -220,6 +247,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
       task: options.task,
       out,
       schedule: options.schedule,
+      examples: { train: trainSet.examples.length, dev: devSet.examples.length },
       best:
         best === undefined ? undefined : { epoch: best.epoch + 1, metrics: best.metrics, main: best.main },
       epochs: result.state.epoch,
