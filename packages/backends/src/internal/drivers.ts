@@ -121,22 +121,19 @@ export const makeDrivers = (
       name: "wasm",
       tfjsName: "wasm",
       load: async (options) => {
-        const browser = isBrowser()
-        const cores = async () => {
-          if (browser) return (globalThis.navigator as CoreNavigator | undefined)?.hardwareConcurrency ?? 1
-          const os = await import("node:os")
-          return os.availableParallelism?.() ?? os.cpus().length
+        if (isBrowser()) {
+          const cores = (globalThis.navigator as CoreNavigator | undefined)?.hardwareConcurrency ?? 1
+          const threads = requestedThreads(options.threads, () => cores)
+          const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
+          // tfjs' own threaded build applies where the page is cross-origin isolated.
+          if (options.threads !== undefined) wasm.setThreadsCount?.(threads)
+          return { ready: () => wasm.getThreadsCount?.() ?? 1 }
         }
-        const count = await cores()
-        const threads = requestedThreads(options.threads, () => count)
+        // Node, Bun, Deno: the only place `node:` modules are loaded.
+        const { dropThreadedInstance, machineCores, prepare } = await import("./wasmThreads.js")
+        const threads = requestedThreads(options.threads, machineCores)
         const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
         const actual = () => wasm.getThreadsCount?.() ?? 1
-        if (browser) {
-          // Browsers: tfjs' own threaded build applies where the page is cross-origin isolated.
-          if (options.threads !== undefined) wasm.setThreadsCount?.(threads)
-          return { ready: actual }
-        }
-        const { dropThreadedInstance, prepare } = await import("./wasmThreads.js")
         if (threads === 1) {
           // A threaded instance left by an earlier scope must not serve a single-threaded request.
           dropThreadedInstance()

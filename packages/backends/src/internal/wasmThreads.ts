@@ -20,7 +20,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { tmpdir } from "node:os"
+import * as nodeOs from "node:os"
 import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs-core"
 import { DriverUnavailable } from "./drivers.js"
@@ -60,6 +60,9 @@ export const dropThreadedInstance = (): void => {
   if (engine().registry.wasm?.wasm?.PThread !== undefined) resetWasmInstance()
 }
 
+/** Every core of the machine, as `"auto"` counts them. */
+export const machineCores = (): number => nodeOs.availableParallelism?.() ?? nodeOs.cpus().length
+
 /** The prelude of the worker file: runs in each pthread worker before tfjs' own worker script. */
 const prelude = (gluePath: string): string =>
   [
@@ -89,7 +92,7 @@ export const prepare = (threads: number): { readonly started: () => void; readon
   } catch {
     throw new DriverUnavailable(`cannot find ${GLUE}`, "npm install @tensorflow/tfjs-backend-wasm")
   }
-  const dir = mkdtempSync(join(tmpdir(), "addrop-wasm-threads-"))
+  const dir = mkdtempSync(join(nodeOs.tmpdir(), "addrop-wasm-threads-"))
   const workerPath = join(dir, "pthread-worker.cjs")
 
   const OriginalBlob = globalThis.Blob
