@@ -75,8 +75,8 @@ export class TensorBackend extends Context.Service<
  * `threads` (wasm only): the threads of wasm's pool, a count from 1 to 8 or `"auto"` for every core of
  * the machine (`os.availableParallelism()`, `navigator.hardwareConcurrency`; at most 8). Unset means one
  * thread, today's behaviour: threads are not always faster — on this project's shared 2-vCPU machine a
- * 512³ matmul ran 1.7× faster with 2 threads when the other core was idle and 2.5× slower when it was
- * busy (BENCHMARKS.md). Under Node, Bun and Deno the threaded build is started by `@addrop/backends`
+ * tiny-preset training step ran 1.35× faster with 2 threads while the other core was idle and 1.76×
+ * slower while it was busy ("Threaded wasm" in BENCHMARKS.md). Under Node, Bun and Deno the threaded build is started by `@addrop/backends`
  * (tfjs keeps it off there); in browsers tfjs' own threaded build applies when the page is cross-origin
  * isolated. Threads that cannot start fail with `BackendUnavailable` and the reason. The pool's workers
  * are terminated when the layer's scope closes, so a process does not hang on them.
