@@ -83,7 +83,7 @@ export const command = Command.make(
       })
       if (!flags.json) {
         process.stdout.write(
-          "preset  backend  B×L      layers  FT ms     AD ms     AD/FT  peak RSS MiB  leaked/step\n"
+          "preset  backend    B×L      layers  FT ms     AD ms     AD/FT  peak RSS MiB  leaked/step\n"
         )
       }
       yield* Stream.runForEach(results, (r) =>
@@ -94,7 +94,7 @@ export const command = Command.make(
           }
           const n = (v: number | null, d = 1) => (v === null ? "–" : v.toFixed(d))
           process.stdout.write(
-            `${r.preset.padEnd(7)} ${`${r.backend}${r.threads === 1 ? "" : `×${r.threads}`}`.padEnd(8)} ${`${r.batch}×${r.seq}`.padEnd(8)} ${r.layers.padEnd(7)} ${n(r.ftMs).padEnd(9)} ${n(r.adMs).padEnd(9)} ${n(r.ratio, 2).padEnd(6)} ${n(r.peakRssMb, 0).padEnd(13)} ${n(r.tensorsLeakedPerStep, 0)}${r.error === undefined ? "" : `  (${r.error})`}\n`
+            `${r.preset.padEnd(7)} ${`${r.backend}${r.threads === 1 ? "" : `×${r.threads}`}`.padEnd(10)} ${`${r.batch}×${r.seq}`.padEnd(8)} ${r.layers.padEnd(7)} ${n(r.ftMs).padEnd(9)} ${n(r.adMs).padEnd(9)} ${n(r.ratio, 2).padEnd(6)} ${n(r.peakRssMb, 0).padEnd(13)} ${n(r.tensorsLeakedPerStep, 0)}${r.error === undefined ? "" : `  (${r.error})`}\n`
           )
         })
       )
