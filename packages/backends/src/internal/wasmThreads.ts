@@ -139,8 +139,13 @@ export const prepare = (threads: number): { readonly started: () => void; readon
   resetWasmInstance()
   tf.env().set(FLAG, true)
   return {
-    // The pool is sized and its workers exist once the module is instantiated: no later Blob needs us.
-    started: restore,
+    // Once the backend is ready the pool is sized and all its workers have loaded their script (tfjs
+    // starts all 8 up front, the most its pool uses), so neither the wrappers nor the file are needed;
+    // removing the file now also means a process killed later leaves nothing behind.
+    started: () => {
+      restore()
+      rmSync(dir, { recursive: true, force: true })
+    },
     release: () => {
       restore()
       engine().registry.wasm?.wasm?.PThread?.terminateAllThreads()
