@@ -27,18 +27,28 @@ export const projects = [
   "@addrop/models"
 ]
 
-/** Each runtime, how to start Vitest in it, the projects it runs and the backends it must run. */
-export const runtimes = {
-  node: { command: process.execPath, args: [vitest], projects, backends: ["cpu", "wasm"] },
-  bun: { command: bin("bun"), args: ["--bun", "x", "vitest"], projects, backends: ["cpu", "wasm"] },
+const node = { command: process.execPath, args: [vitest] }
+const bun = { command: bin("bun"), args: ["--bun", "x", "vitest"] }
+const deno = { command: bin("deno"), args: ["run", "-A", vitest] }
+// The conformance suite again on threaded wasm (a pool of 2): the single-threaded wasm runs above hold the
+// same checks, so this asks whether threads change any result beyond the tolerances.
+const threaded = { projects: ["@addrop/conformance"], backends: ["wasm-threads"] }
+
+/** Each run: the runtime, how to start Vitest in it, the projects it runs and the backends it must run. */
+export const runs = [
+  { runtime: "node", ...node, projects, backends: ["cpu", "wasm"] },
+  { runtime: "node", ...node, ...threaded },
+  { runtime: "bun", ...bun, projects, backends: ["cpu", "wasm"] },
+  { runtime: "bun", ...bun, ...threaded },
   // WebGPU under Deno runs on Mesa's lavapipe (Debian's mesa-vulkan-drivers, see scripts/setup-system.sh).
-  deno: { command: bin("deno"), args: ["run", "-A", vitest], projects, backends: ["cpu", "wasm", "webgpu"] },
+  { runtime: "deno", ...deno, projects, backends: ["cpu", "wasm", "webgpu"] },
+  { runtime: "deno", ...deno, ...threaded },
   // Cloudflare's workerd (through miniflare, started by the test from Node): apps/edge-worker runs attribute
   // and an AD-Drop step inside it and compares with Node's cpu backend.
-  workerd: { command: process.execPath, args: [vitest], projects: ["@addrop/edge-worker"], backends: ["cpu", "wasm"] }
-}
+  { runtime: "workerd", ...node, projects: ["@addrop/edge-worker"], backends: ["cpu", "wasm"] }
+]
 
-const backendOf = (titles) => /\[(cpu|wasm|webgpu|node-gpu|node)\]/.exec(titles.join(" "))?.[1] ?? "none"
+const backendOf = (titles) => /\[(cpu|wasm-threads|wasm|webgpu|node-gpu|node)\]/.exec(titles.join(" "))?.[1] ?? "none"
 
 /** Counts a Vitest JSON report per backend; files that failed before running a test count as failed. */
 export const countByBackend = (report) => {
@@ -63,20 +73,22 @@ const main = () => {
   const argv = process.argv.slice(2)
   const json = argv.includes("--json")
   const chosen = argv.flatMap((a, i) => (argv[i - 1] === "--runtime" ? [a] : []))
+  const known = [...new Set(runs.map((r) => r.runtime))]
   for (const name of chosen) {
-    if (!(name in runtimes)) {
-      console.error(`matrix: unknown runtime "${name}" (known: ${Object.keys(runtimes).join(", ")})`)
+    if (!known.includes(name)) {
+      console.error(`matrix: unknown runtime "${name}" (known: ${known.join(", ")})`)
       process.exit(2)
     }
   }
-  const names = chosen.length > 0 ? chosen : Object.keys(runtimes)
+  const selected = runs.filter((r) => chosen.length === 0 || chosen.includes(r.runtime))
   const work = mkdtempSync(join(tmpdir(), "addrop-matrix-"))
-  const rows = []
+  // One row per (runtime, backend), summed over that runtime's runs.
+  const rows = new Map()
   const problems = []
   try {
-    for (const name of names) {
-      const runtime = runtimes[name]
-      const output = join(work, `${name}.json`)
+    for (const [index, runtime] of selected.entries()) {
+      const name = runtime.runtime
+      const output = join(work, `${index}-${name}.json`)
       const run = spawnSync(
         runtime.command,
         [
@@ -106,7 +118,11 @@ const main = () => {
         if ((cells.get(backend)?.passed ?? 0) === 0) problems.push(`${name} × ${backend}: no test passed`)
       }
       for (const [backend, counts] of cells) {
-        rows.push({ runtime: name, backend, ...counts })
+        const row = rows.get(`${name} ${backend}`) ?? { runtime: name, backend, passed: 0, failed: 0, skipped: 0 }
+        row.passed += counts.passed
+        row.failed += counts.failed
+        row.skipped += counts.skipped
+        rows.set(`${name} ${backend}`, row)
         if (counts.failed > 0) problems.push(`${name} × ${backend}: ${counts.failed} failed`)
       }
     }
@@ -114,12 +130,12 @@ const main = () => {
     rmSync(work, { recursive: true, force: true })
   }
   if (json) {
-    for (const row of rows) console.log(JSON.stringify(row))
+    for (const row of rows.values()) console.log(JSON.stringify(row))
   } else {
-    console.log("\nruntime  backend  passed  failed  skipped")
-    for (const r of rows) {
+    console.log("\nruntime  backend       passed  failed  skipped")
+    for (const r of rows.values()) {
       console.log(
-        `${r.runtime.padEnd(8)} ${r.backend.padEnd(8)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}`
+        `${r.runtime.padEnd(8)} ${r.backend.padEnd(12)} ${String(r.passed).padStart(7)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}`
       )
     }
   }

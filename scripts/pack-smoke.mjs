@@ -10,7 +10,9 @@ const work = join(root, ".pack-smoke")
 const tarballs = join(work, "tarballs")
 const project = join(work, "project")
 const bin = (name) => join(root, "node_modules", ".bin", name)
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" })
+// The timeout turns a process that never exits (a wasm thread pool left running) into a failure.
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 600_000 })
 
 rmSync(work, { recursive: true, force: true })
 mkdirSync(tarballs, { recursive: true })
@@ -85,11 +87,18 @@ const program = Effect.gen(function* () {
   model.dispose()
   return { backend: backend.name, modules: Object.keys(all).length, dropped: count, phase: crossTuning()({ epoch: 1, step: 0, stepInEpoch: 0 }) }
 })
-const result = await Effect.runPromise(Effect.provide(program, TensorBackend.layerWasm()))
+const single = await Effect.runPromise(Effect.provide(program, TensorBackend.layerWasm()))
+// The same on a pool of 2 threads, started from the installed packages; the process must still exit.
+const threaded = await Effect.runPromise(Effect.provide(program, TensorBackend.layerWasm({ threads: 2 })))
+const threads = await Effect.runPromise(
+  Effect.provide(Effect.map(TensorBackend.TensorBackend, (b) => b.threads), TensorBackend.layerWasm({ threads: 2 }))
+)
+const result = { ...single, threads, threadedDropped: threaded.dropped }
 console.log(JSON.stringify(result))
 // 2 heads × (3 real query rows × (3 − ⌊3·0.5⌋ = 2 candidates) + the pad query row, whose attribution is
 // all zeros, so its 3 real keys tie and are all candidates); q = 1 drops every candidate.
 if (result.dropped !== 18 || result.phase !== "addrop" || result.backend !== "wasm") process.exit(1)
+if (result.threads !== 2 || result.threadedDropped !== 18) process.exit(1)
 `
 )
 writeFileSync(join(project, "imports.mjs"), Object.keys(dependencies).filter((n) => n.startsWith("@addrop/")).map((n, i) => `export * as m${i} from "${n}"`).join("\n") + "\n")

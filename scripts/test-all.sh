@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: the Debian packages some tests use, typed builds, types, lint, the test suites
-# under Node, the runtime × backend matrix (Node, Bun, Deno), then the packed-tarball smoke test.
-# `npm test` runs this; run `npm ci` first.
+# under Node, the runtime × backend matrix (Node, Bun, Deno, workerd; threaded wasm too), then the
+# packed-tarball smoke test. `npm test` runs this; run `npm ci` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -26,8 +26,9 @@ turbo run test --concurrency=2 --output-logs=errors-only --filter='!@addrop/conf
   --filter='!@addrop/attention' --filter='!@addrop/mask' --filter='!@addrop/attribution' --filter='!@addrop/models' \
   --filter='!@addrop/edge-worker'
 
-# Each runtime names the backends it must run (node and bun: cpu, wasm; deno: cpu, wasm, webgpu on lavapipe): a
-# named backend that cannot start fails its tests with the reason, and a cell with no passing test fails.
+# Each runtime names the backends it must run (node and bun: cpu, wasm; deno: cpu, wasm, webgpu on lavapipe; and
+# the conformance suite on wasm-threads, a pool of 2, in all three): a named backend that cannot start fails its
+# tests with the reason, and a cell with no passing test fails.
 step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno; the edge worker in workerd)"
 node scripts/matrix.mjs
 

@@ -4,6 +4,7 @@ import * as Report from "../src/Report.js"
 const tfjs = (layers: "0" | "all", adMs: number) => ({
   preset: "tiny" as const,
   backend: "wasm" as const,
+  threads: 1,
   runtime: "node 20",
   batch: 8,
   seq: 64,

@@ -59,6 +59,11 @@ export class TensorBackend extends Context.Service<
     readonly runtime: Runtime.Runtime
     /** Whether reading tensor data synchronously is unsupported or stalls (WebGPU): use `data()`. */
     readonly prefersAsyncReads: boolean
+    /**
+     * Threads the backend computes on: the size of wasm's pool (1 when single-threaded); 1 for the other
+     * backends (cpu runs on the calling thread; tfjs-node's and WebGPU's own parallelism is not counted).
+     */
+    readonly threads: number
     /** For `auto`: the faster backends that were tried first and could not run. */
     readonly skipped: ReadonlyArray<SkippedBackend>
   }
@@ -67,6 +72,20 @@ export class TensorBackend extends Context.Service<
 /**
  * Options for backend layers.
  *
+ * `threads` (wasm only): the threads of wasm's pool, a count from 1 to 8 or `"auto"` for every core of
+ * the machine (`os.availableParallelism()`, `navigator.hardwareConcurrency`; at most 8). Unset means one
+ * thread, today's behaviour: threads are not always faster — on this project's shared 2-vCPU machine a
+ * tiny-preset training step ran 1.35× faster with 2 threads while the other core was idle and 1.76×
+ * slower while it was busy ("Threaded wasm" in BENCHMARKS.md). Under Node, Bun and Deno the threaded build is started by `@addrop/backends`
+ * (tfjs keeps it off there); in browsers tfjs' own threaded build applies when the page is cross-origin
+ * isolated. Threads that cannot start fail with `BackendUnavailable` and the reason. The pool's workers
+ * are terminated when the layer's scope closes, so a process does not hang on them.
+ *
+ * @example
+ * ```ts
+ * import { TensorBackend } from "@addrop/backends"
+ * const WasmThreaded = TensorBackend.layerWasm({ threads: "auto" })
+ * ```
  * @since 0.1.0
  * @category models
  */
@@ -96,50 +115,51 @@ export const acquireWith = (
   BackendUnavailable | BackendInitFailed,
   import("effect").Scope.Scope
 > =>
-  Effect.acquireRelease(
-    Effect.gen(function* () {
-      yield* Effect.tryPromise({
-        try: () => Gradients.install(),
-        catch: (cause) => new BackendInitFailed({ backend: driver.name, cause })
-      })
-      yield* Effect.tryPromise({
-        try: () => driver.load(options),
-        catch: (cause) =>
-          cause instanceof DriverUnavailable
-            ? new BackendUnavailable({ backend: driver.name, reason: cause.reason, install: cause.install })
-            : new BackendInitFailed({ backend: driver.name, cause })
-      })
-      const previous = currentBackendName()
-      const ok = yield* Effect.tryPromise({
+  Effect.gen(function* () {
+    yield* Effect.tryPromise({
+      try: () => Gradients.install(),
+      catch: (cause) => new BackendInitFailed({ backend: driver.name, cause })
+    })
+    const unavailable = (cause: unknown) =>
+      cause instanceof DriverUnavailable
+        ? new BackendUnavailable({ backend: driver.name, reason: cause.reason, install: cause.install })
+        : new BackendInitFailed({ backend: driver.name, cause })
+    // Released last (scopes release in reverse): after the previous backend is current again.
+    const loaded = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => driver.load(options), catch: unavailable }),
+      (loaded) => Effect.sync(() => loaded?.release?.())
+    )
+    const previous = currentBackendName()
+    const ok = yield* Effect.acquireRelease(
+      Effect.tryPromise({
         try: async () => {
           const switched = await tf.setBackend(driver.tfjsName)
           await tf.ready()
           return switched
         },
         catch: (cause) => new BackendInitFailed({ backend: driver.name, cause })
-      })
-      if (!ok) {
-        return yield* new BackendInitFailed({
-          backend: driver.name,
-          cause: new Error(`tf.setBackend("${driver.tfjsName}") returned false`)
+      }),
+      () =>
+        Effect.promise(async () => {
+          if (previous !== undefined && previous !== tf.getBackend()) await tf.setBackend(previous)
         })
-      }
-      return {
-        previous,
-        service: {
-          name: driver.name,
-          tfjsName: driver.tfjsName,
-          runtime: Runtime.current,
-          prefersAsyncReads: driver.name === "webgpu",
-          skipped
-        }
-      }
-    }),
-    ({ previous }) =>
-      Effect.promise(async () => {
-        if (previous !== undefined && previous !== tf.getBackend()) await tf.setBackend(previous)
+    )
+    if (!ok) {
+      return yield* new BackendInitFailed({
+        backend: driver.name,
+        cause: new Error(`tf.setBackend("${driver.tfjsName}") returned false`)
       })
-  ).pipe(Effect.map(({ service }) => service))
+    }
+    const threads = yield* Effect.try({ try: () => loaded?.ready?.() ?? 1, catch: unavailable })
+    return {
+      name: driver.name,
+      tfjsName: driver.tfjsName,
+      runtime: Runtime.current,
+      prefersAsyncReads: driver.name === "webgpu",
+      threads,
+      skipped
+    }
+  })
 
 /** `tf.getBackend()` throws-free: undefined when no backend has been initialised yet. */
 const currentBackendName = (): string | undefined => {

@@ -51,7 +51,8 @@ describe("TensorBackend layers", () => {
       name: "wasm",
       tfjsName: "wasm",
       runtime: Runtime.current,
-      prefersAsyncReads: false
+      prefersAsyncReads: false,
+      threads: 1
     })
     expect(tf.getBackend()).toBe("cpu")
   })

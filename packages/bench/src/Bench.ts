@@ -30,7 +30,8 @@ export interface BenchOptions {
   readonly warmup?: number | undefined
   readonly steps?: number | undefined
   readonly vocabSize?: number | undefined
-  readonly threads?: number | undefined
+  /** wasm only (other backends ignore it): threads of its pool, 1–8 or `"auto"`; unset is one thread. */
+  readonly threads?: number | "auto" | undefined
   /** Samples of the attribution/mask breakdown per AD-Drop case (default min(steps, 3); 0 skips it). */
   readonly breakdownSamples?: number | undefined
 }
@@ -44,6 +45,8 @@ export interface BenchOptions {
 export interface CaseResult {
   readonly preset: Presets.PresetName
   readonly backend: BackendName.BackendName
+  /** The wasm thread pool asked for (`"auto"`: every core); 1 when single-threaded or another backend. */
+  readonly threads: number | "auto"
   /** `node 20.19.0`, `bun 1.2.0`, … */
   readonly runtime: string
   readonly batch: number
@@ -113,7 +116,8 @@ export const specs = (options: BenchOptions): Effect.Effect<Array<BenchCase.Case
           warmup: options.warmup ?? d.warmup,
           steps: options.steps ?? d.steps,
           vocabSize: options.vocabSize,
-          threads: options.threads
+          // Only wasm has a pool; `--backend cpu,wasm --threads 2` compares 1-thread cpu with 2-thread wasm.
+          threads: backend === "wasm" ? options.threads : undefined
         } satisfies BenchCase.CaseSpec
       })
     ),
@@ -184,6 +188,7 @@ const combine = (
   return {
     preset: spec.preset,
     backend: spec.backend,
+    threads: spec.threads ?? 1,
     runtime: runtimeLabel(),
     batch: spec.batch,
     seq: spec.seq,

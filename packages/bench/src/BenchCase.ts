@@ -51,8 +51,11 @@ export interface CaseSpec {
         readonly maxPositionEmbeddings?: number | undefined
       }
     | undefined
-  /** wasm only: worker threads, where the runtime supports them (not Node; see BENCHMARKS.md). */
-  readonly threads?: number | undefined
+  /**
+   * wasm only: threads of its pool, 1 to 8, or `"auto"` for every core (see `TensorBackend.BackendOptions`);
+   * unset is single-threaded.
+   */
+  readonly threads?: number | "auto" | undefined
 }
 
 /**
@@ -87,7 +90,8 @@ export const defaults = (
 export const label = (spec: CaseSpec, kind?: StepKind): string => {
   const what = kind === undefined ? "" : kind.phase === "ft" ? " ft" : ` addrop(${kind.layers})`
   const vocab = spec.vocabSize === undefined ? "" : ` V=${spec.vocabSize}`
-  return `${spec.backend} ${spec.preset} B=${spec.batch} L=${spec.seq}${vocab}${what}`
+  const threads = spec.threads === undefined ? "" : ` threads=${spec.threads}`
+  return `${spec.backend} ${spec.preset} B=${spec.batch} L=${spec.seq}${vocab}${threads}${what}`
 }
 
 /**
@@ -123,8 +127,9 @@ const positiveInteger = (option: string, value: unknown) =>
     : Effect.fail(new InvalidBenchOption({ option, value, reason: "must be a positive integer" }))
 
 /**
- * Validates a spec: a known preset and backend, positive batch, length, step counts and threads, a
- * sequence no longer than the preset's positions, and a vocabulary of at least 2 tokens.
+ * Validates a spec: a known preset and backend, positive batch, length and step counts, threads (1–8 or
+ * `"auto"`, wasm only), a sequence no longer than the preset's positions, and a vocabulary of at least 2
+ * tokens.
  *
  * @example
  * ```ts
@@ -157,7 +162,23 @@ export const validate = (spec: CaseSpec): Effect.Effect<CaseSpec, InvalidBenchOp
     yield* positiveInteger("seq", spec.seq)
     yield* positiveInteger("warmup", spec.warmup)
     yield* positiveInteger("steps", spec.steps)
-    if (spec.threads !== undefined) yield* positiveInteger("threads", spec.threads)
+    if (spec.threads !== undefined && spec.threads !== "auto") {
+      yield* positiveInteger("threads", spec.threads)
+      if (spec.threads > 8) {
+        return yield* new InvalidBenchOption({
+          option: "threads",
+          value: spec.threads,
+          reason: "tfjs' wasm build runs at most 8 threads"
+        })
+      }
+    }
+    if (spec.threads !== undefined && spec.backend !== "wasm") {
+      return yield* new InvalidBenchOption({
+        option: "threads",
+        value: spec.threads,
+        reason: `only the wasm backend has a thread pool, not ${spec.backend}`
+      })
+    }
     const o = spec.modelOverrides
     for (const [field, value] of Object.entries(o ?? {})) {
       if (value !== undefined) yield* positiveInteger(`modelOverrides.${field}`, value)

@@ -23,6 +23,14 @@ describe("BenchCase", () => {
     )
   })
 
+  it("threads: 1–8 or auto, wasm only, and named in the label", () => {
+    expect(Effect.runSync(BenchCase.validate({ ...spec, threads: "auto" })).threads).toBe("auto")
+    expect(BenchCase.label({ ...spec, threads: 2 })).toBe("wasm tiny B=2 L=8 threads=2")
+    expect(failure({ ...spec, threads: 0 }).option).toBe("threads")
+    expect(failure({ ...spec, threads: 9 }).message).toMatch(/at most 8 threads/)
+    expect(failure({ ...spec, backend: "cpu", threads: 2 }).message).toMatch(/only the wasm backend/)
+  })
+
   it("applies overrides to the preset", () => {
     const config = BenchCase.modelConfig({ ...spec, vocabSize: 64, modelOverrides: { hiddenSize: 32 } })
     expect([config.vocabSize, config.hiddenSize, config.numHiddenLayers]).toEqual([64, 32, 2])
@@ -45,6 +53,14 @@ describe("Bench", () => {
     expect(
       Effect.runSync(Effect.flip(Bench.specs({ presets: ["tiny"], backends: ["wasm"], batch: -1 }))).option
     ).toBe("batch")
+  })
+
+  it("gives threads to the wasm cases only", () => {
+    const specs = Effect.runSync(Bench.specs({ presets: ["tiny"], backends: ["cpu", "wasm"], threads: 2 }))
+    expect(specs.map((s) => [s.backend, s.threads])).toEqual([
+      ["cpu", undefined],
+      ["wasm", 2]
+    ])
   })
 })
 

@@ -5,14 +5,34 @@
  * them start depends on the runtime (webgpu needs `navigator.gpu`, node needs `@tensorflow/tfjs-node`).
  * A backend named in `ADDROP_TEST_BACKENDS` must start: if it cannot, its tests fail with the reason. Only
  * under the default list are backends that cannot start reported as skipped, with the reason.
+ * Besides the backend names, `wasm-threads` names the wasm backend with a pool of 2 threads: the suites
+ * run unchanged on it (their body sees `backend: "wasm"`), so threaded results are held to the same
+ * tolerances as single-threaded ones. It is not in the default list; scripts/matrix.mjs asks for it.
  */
 import { BackendName, TensorBackend } from "@addrop/backends"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, it } from "vitest"
 
-/** A backend and whether it can run in this process. */
+/** A backend configuration tests can ask for: a backend name, or `wasm-threads`. */
+export type TestBackend = BackendName.BackendName | "wasm-threads"
+
+/** Threads of the `wasm-threads` test backend: more than one, and no more than a 2-core machine has. */
+export const WASM_TEST_THREADS = 2
+
+/** The backend and options a test backend starts. */
+export const resolve = (
+  name: TestBackend
+): { readonly backend: BackendName.BackendName; readonly options: TensorBackend.BackendOptions } =>
+  name === "wasm-threads"
+    ? { backend: "wasm", options: { threads: WASM_TEST_THREADS } }
+    : { backend: name, options: {} }
+
+/** A test backend and whether it can run in this process. */
 export interface BackendStatus {
+  /** The test backend's name as requested: shown in test titles. */
+  readonly label: TestBackend
+  /** The backend it runs on (`wasm` for `wasm-threads`). */
   readonly name: BackendName.BackendName
   readonly available: boolean
   readonly reason: string
@@ -28,27 +48,34 @@ const requestedList = (): string | undefined => {
 export const namedExplicitly = (): boolean => requestedList() !== undefined
 
 /** The backends requested for this test run. */
-export const requested = (): ReadonlyArray<BackendName.BackendName> => {
+export const requested = (): ReadonlyArray<TestBackend> => {
   const raw = requestedList()
   if (raw === undefined) return BackendName.all
   const names = raw.split(",").map((s) => s.trim())
   for (const name of names) {
-    if (!BackendName.is(name)) throw new Error(`ADDROP_TEST_BACKENDS names unknown backend "${name}"`)
+    if (!BackendName.is(name) && name !== "wasm-threads") {
+      throw new Error(`ADDROP_TEST_BACKENDS names unknown backend "${name}"`)
+    }
   }
-  return names as Array<BackendName.BackendName>
+  return names as Array<TestBackend>
 }
 
-const probes = new Map<BackendName.BackendName, Promise<BackendStatus>>()
+const probes = new Map<TestBackend, Promise<BackendStatus>>()
 
-/** Starts a backend once to learn whether it can run here; the previous backend is restored after. */
-export const probe = (name: BackendName.BackendName): Promise<BackendStatus> => {
-  let status = probes.get(name)
+/**
+ * Starts a backend once to learn whether it can run here; the previous backend is restored after. A
+ * threaded backend that starts with fewer threads than asked is unavailable, with the reason.
+ */
+export const probe = (label: TestBackend): Promise<BackendStatus> => {
+  let status = probes.get(label)
   if (status === undefined) {
+    const { backend: name, options } = resolve(label)
     status = Effect.runPromise(
-      Effect.scoped(TensorBackend.make(name)).pipe(
-        Effect.map((): BackendStatus => ({ name, available: true, reason: "" })),
+      Effect.scoped(TensorBackend.make(name, options)).pipe(
+        Effect.map((): BackendStatus => ({ label, name, available: true, reason: "" })),
         Effect.catch((error) =>
           Effect.succeed<BackendStatus>({
+            label,
             name,
             available: false,
             reason: error._tag === "BackendUnavailable" ? error.reason : error.message
@@ -56,7 +83,7 @@ export const probe = (name: BackendName.BackendName): Promise<BackendStatus> => 
         )
       )
     )
-    probes.set(name, status)
+    probes.set(label, status)
   }
   return status
 }
@@ -73,7 +100,10 @@ export const statuses = async (): Promise<ReadonlyArray<BackendStatus>> => {
 
 /** What a per-backend test body receives. */
 export interface BackendContext {
+  /** The backend the body runs on (`wasm` also for `wasm-threads`, so tolerances and kernels match). */
   readonly backend: BackendName.BackendName
+  /** The test backend as requested (`wasm-threads`, …). */
+  readonly label: TestBackend
 }
 
 /**
@@ -97,29 +127,35 @@ export const describeBackends = (
   for (const status of backends) {
     if (!status.available) {
       if (namedExplicitly()) {
-        describe(`${title} [${status.name}]`, () => {
+        describe(`${title} [${status.label}]`, () => {
           it("starts the backend named in ADDROP_TEST_BACKENDS", () => {
             throw new Error(
-              `backend "${status.name}" was named in ADDROP_TEST_BACKENDS but cannot start: ${status.reason}`
+              `backend "${status.label}" was named in ADDROP_TEST_BACKENDS but cannot start: ${status.reason}`
             )
           })
         })
       } else {
-        describe.skip(`${title} [${status.name}] — unavailable: ${status.reason}`, () =>
-          body({ backend: status.name }))
+        describe.skip(`${title} [${status.label}] — unavailable: ${status.reason}`, () =>
+          body({ backend: status.name, label: status.label }))
       }
       continue
     }
-    describe(`${title} [${status.name}]`, () => {
+    describe(`${title} [${status.label}]`, () => {
       let scope: Scope.Closeable | undefined
       beforeAll(async () => {
         scope = Effect.runSync(Scope.make())
-        await Effect.runPromise(Scope.provide(scope)(TensorBackend.make(status.name)))
+        const { backend, options } = resolve(status.label)
+        const started = await Effect.runPromise(Scope.provide(scope)(TensorBackend.make(backend, options)))
+        // A threaded run that silently fell back to one thread would test nothing new.
+        const threads = options.threads ?? 1
+        if (started.threads !== threads) {
+          throw new Error(`${status.label} started ${started.threads} threads, expected ${threads}`)
+        }
       })
       afterAll(async () => {
         if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
       })
-      body({ backend: status.name })
+      body({ backend: status.name, label: status.label })
     })
   }
 }

@@ -6,12 +6,23 @@ export interface Driver {
   /** The name the backend registers under in tfjs' registry. */
   readonly tfjsName: string
   /** Loads (and thereby registers) the backend's package, after checking the runtime can run it. */
-  readonly load: (options: DriverOptions) => Promise<void>
+  readonly load: (options: DriverOptions) => Promise<Loaded | undefined>
+}
+
+/** What a driver needs once the backend is current, and when its scope closes. */
+export interface Loaded {
+  /** Called once `tf.ready()` resolved: checks what started and returns the threads the backend runs. */
+  readonly ready?: () => number
+  /** Called when the scope closes, after the previous backend was made current again (also on failure). */
+  readonly release?: () => void
 }
 
 export interface DriverOptions {
-  /** wasm only: worker threads to use where the runtime supports them. */
-  readonly threads?: number | undefined
+  /**
+   * wasm only: threads of its pool. A count, or `"auto"` for every core of the machine
+   * (`navigator.hardwareConcurrency`, `os.availableParallelism()`); unset or 1 is single-threaded.
+   */
+  readonly threads?: number | "auto" | undefined
 }
 
 /** A backend that cannot run here, with the reason and the command that would fix it, if any. */
@@ -58,6 +69,35 @@ const optional =
 
 interface WasmModule {
   readonly setThreadsCount?: (count: number) => void
+  readonly getThreadsCount?: () => number
+}
+
+interface CoreNavigator {
+  readonly hardwareConcurrency?: number
+}
+
+/** The threads a `threads` option asks for, before any runtime check; 1 means single-threaded. */
+export const requestedThreads = (threads: DriverOptions["threads"], cores: () => number): number => {
+  if (threads === undefined) return 1
+  if (threads === "auto") return Math.max(1, Math.min(cores(), MAX_WASM_THREADS))
+  if (!Number.isSafeInteger(threads) || threads < 1) {
+    throw new DriverUnavailable(`threads must be a positive integer or "auto", got ${threads}`)
+  }
+  if (threads > MAX_WASM_THREADS) {
+    throw new DriverUnavailable(
+      `tfjs' wasm build runs at most ${MAX_WASM_THREADS} threads, ${threads} were requested`
+    )
+  }
+  return threads
+}
+
+/** The most threads tfjs' compiled wasm pool allows (`max_num_threads` in its backend.cc). */
+export const MAX_WASM_THREADS = 8
+
+/** Whether this is a browser (tfjs' own threaded path applies there) rather than Node, Bun or Deno. */
+const isBrowser = (): boolean => {
+  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown }
+  return g.Deno === undefined && g.process?.versions?.node === undefined
 }
 
 interface GpuNavigator {
@@ -97,14 +137,46 @@ const makeImportingDrivers = (
       tfjsName: "cpu",
       load: async () => {
         await importer("@tensorflow/tfjs-backend-cpu")
+        return undefined
       }
     },
     wasm: {
       name: "wasm",
       tfjsName: "wasm",
       load: async (options) => {
+        if (isBrowser()) {
+          const cores = (globalThis.navigator as CoreNavigator | undefined)?.hardwareConcurrency ?? 1
+          const threads = requestedThreads(options.threads, () => cores)
+          const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
+          // tfjs' own threaded build applies where the page is cross-origin isolated.
+          if (options.threads !== undefined) wasm.setThreadsCount?.(threads)
+          return { ready: () => wasm.getThreadsCount?.() ?? 1 }
+        }
+        // Node, Bun, Deno: the only place `node:` modules are loaded.
+        const { dropThreadedInstance, machineCores, prepare } = await import("./wasmThreads.js")
+        const threads = requestedThreads(options.threads, machineCores)
         const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
-        if (options.threads !== undefined) wasm.setThreadsCount?.(options.threads)
+        const actual = () => wasm.getThreadsCount?.() ?? 1
+        if (threads === 1) {
+          // A threaded instance left by an earlier scope must not serve a single-threaded request.
+          dropThreadedInstance()
+          return { ready: actual }
+        }
+        wasm.setThreadsCount?.(threads)
+        const threaded = prepare(threads)
+        return {
+          ready: () => {
+            threaded.started()
+            const got = actual()
+            if (got !== threads) {
+              throw new DriverUnavailable(
+                `asked for ${threads} wasm threads, tfjs' pool started ${got} (needs SharedArrayBuffer and worker_threads)`
+              )
+            }
+            return got
+          },
+          release: threaded.release
+        }
       }
     },
     webgpu: {
@@ -118,6 +190,7 @@ const makeImportingDrivers = (
           throw new DriverUnavailable("navigator.gpu.requestAdapter() found no GPU adapter")
         }
         await importer("@tensorflow/tfjs-backend-webgpu")
+        return undefined
       }
     },
     node: {
@@ -125,6 +198,7 @@ const makeImportingDrivers = (
       tfjsName: "tensorflow",
       load: async () => {
         await importer("@tensorflow/tfjs-node")
+        return undefined
       }
     },
     "node-gpu": {
@@ -132,6 +206,7 @@ const makeImportingDrivers = (
       tfjsName: "tensorflow",
       load: async () => {
         await importer("@tensorflow/tfjs-node-gpu")
+        return undefined
       }
     }
   }

@@ -22,6 +22,20 @@ const list = <A extends string>(option: string, value: string, known: ReadonlyAr
 
 const optional = (flag: Option.Option<number>) => Option.getOrUndefined(flag)
 
+/** `--threads`: a count or `auto`; absent keeps wasm single-threaded. */
+const threadsOption = (
+  flag: Option.Option<string>
+): Effect.Effect<number | "auto" | undefined, InvalidOption> => {
+  const value = Option.getOrUndefined(flag)
+  if (value === undefined || value === "auto") return Effect.succeed(value)
+  const count = Number(value)
+  return /^[0-9]+$/.test(value) && count >= 1
+    ? Effect.succeed(count)
+    : Effect.fail(
+        new InvalidOption({ option: "threads", value, reason: 'expected a positive integer or "auto"' })
+      )
+}
+
 /**
  * The `bench` command.
  *
@@ -43,6 +57,10 @@ export const command = Command.make(
     seq: Flag.Int("seq").pipe(Flag.withDescription("sequence length (default per preset)"), Flag.optional),
     warmup: Flag.Int("warmup").pipe(Flag.withDescription("untimed warm-up steps"), Flag.optional),
     steps: Flag.Int("steps").pipe(Flag.withDescription("timed steps (medians are reported)"), Flag.optional),
+    threads: Flag.String("threads").pipe(
+      Flag.withDescription("wasm thread pool: a count (1–8) or auto (every core); default single-threaded"),
+      Flag.optional
+    ),
     json: Flag.Boolean("json").pipe(Flag.withDescription("one JSON line per case"), Flag.withDefault(false))
   },
   (flags) =>
@@ -53,17 +71,19 @@ export const command = Command.make(
         Object.keys(Presets.byName) as Array<Presets.PresetName>
       )
       const backends = yield* list("backend", flags.backend, BackendName.all)
+      const threads = yield* threadsOption(flags.threads)
       const results = Bench.stream({
         presets,
         backends,
         batch: optional(flags.batch),
         seq: optional(flags.seq),
         warmup: optional(flags.warmup),
-        steps: optional(flags.steps)
+        steps: optional(flags.steps),
+        threads
       })
       if (!flags.json) {
         process.stdout.write(
-          "preset  backend  B×L      layers  FT ms     AD ms     AD/FT  peak RSS MiB  leaked/step\n"
+          "preset  backend    B×L      layers  FT ms     AD ms     AD/FT  peak RSS MiB  leaked/step\n"
         )
       }
       yield* Stream.runForEach(results, (r) =>
@@ -74,7 +94,7 @@ export const command = Command.make(
           }
           const n = (v: number | null, d = 1) => (v === null ? "–" : v.toFixed(d))
           process.stdout.write(
-            `${r.preset.padEnd(7)} ${r.backend.padEnd(8)} ${`${r.batch}×${r.seq}`.padEnd(8)} ${r.layers.padEnd(7)} ${n(r.ftMs).padEnd(9)} ${n(r.adMs).padEnd(9)} ${n(r.ratio, 2).padEnd(6)} ${n(r.peakRssMb, 0).padEnd(13)} ${n(r.tensorsLeakedPerStep, 0)}${r.error === undefined ? "" : `  (${r.error})`}\n`
+            `${r.preset.padEnd(7)} ${`${r.backend}${r.threads === 1 ? "" : `×${r.threads}`}`.padEnd(10)} ${`${r.batch}×${r.seq}`.padEnd(8)} ${r.layers.padEnd(7)} ${n(r.ftMs).padEnd(9)} ${n(r.adMs).padEnd(9)} ${n(r.ratio, 2).padEnd(6)} ${n(r.peakRssMb, 0).padEnd(13)} ${n(r.tensorsLeakedPerStep, 0)}${r.error === undefined ? "" : `  (${r.error})`}\n`
           )
         })
       )
