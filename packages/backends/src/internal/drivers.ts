@@ -122,7 +122,7 @@ export const makeDrivers = (
     ...driver,
     load: (options) =>
       isRegistered(driver.tfjsName) && options.threads === undefined
-        ? Promise.resolve()
+        ? Promise.resolve(undefined)
         : driver.load(options)
   })
   return { ...drivers, cpu: reuse(drivers.cpu), wasm: reuse(drivers.wasm), webgpu: reuse(drivers.webgpu) }
