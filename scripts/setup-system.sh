@@ -8,7 +8,7 @@
 # that need a missing package are then skipped with the reason, or fail with it when CI is set.
 set -euo pipefail
 
-packages=(mesa-vulkan-drivers chromium python3-torch libopenblas0-pthread)
+packages=(mesa-vulkan-drivers chromium python3-torch libopenblas0-pthread redis-server)
 
 if [ "${ADDROP_SKIP_SYSTEM_SETUP:-0}" = "1" ]; then
   echo "setup-system: skipped (ADDROP_SKIP_SYSTEM_SETUP=1)"
