@@ -102,7 +102,16 @@ const readSpecFile = (path: string) =>
  * @since 0.1.0
  * @category running
  */
-export const resolveSpec = (values: Values) =>
+export const resolveSpec = (
+  values: Values
+): Effect.Effect<
+  {
+    readonly spec: Spec.Spec
+    readonly jobs: ReadonlyArray<Spec.Job>
+    readonly task: TrainOptions.TrainOptions["task"]
+  },
+  InvalidSpec | InvalidOption
+> =>
   Effect.gen(function* () {
     const fromFile = Option.isSome(values.spec) ? yield* readSpecFile(String(values.spec.value)) : {}
     if (typeof fromFile !== "object" || fromFile === null || Array.isArray(fromFile))
