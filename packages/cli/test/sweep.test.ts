@@ -4,8 +4,8 @@
  * is SIGKILLed mid-job: every job completes once, the killed one resumes from its checkpoint on the other
  * worker, and the summary equals the local pool's.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { describeRequiring, executable } from "@addrop/conformance"
@@ -107,6 +107,38 @@ describe("addrop sweep on the local pool", () => {
     expect(again.status).toBe(0)
     expect(again.stdout).toContain(`${JOBS} jobs (${JOBS} finished earlier, 0 to run)`)
     expect(summaryOf(out)).toEqual(localSummary)
+  })
+
+  it("resumes a killed sweep: its workers stop with it, and the next run resumes their jobs", async () => {
+    // The fine-tuning baselines of the same grid: 3 jobs, 2 workers.
+    const ftOut = scratch()
+    const args = ["sweep", ...grid.slice(0, 4), "--method", "ft", "--seeds", "1-3", ...tiny, "--workers", "2"]
+    const first = start([...args, "--out", ftOut])
+    const exited = new Promise((r) => first.on("exit", r))
+    const deadline = Date.now() + 60_000
+    const checkpointed = () =>
+      existsSync(join(ftOut, "runs")) &&
+      readdirSync(join(ftOut, "runs")).some((id) =>
+        existsSync(join(ftOut, "runs", id, "checkpoints", "latest.json"))
+      )
+    while (!checkpointed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    expect(checkpointed(), "no job of the first run reached a checkpoint").toBe(true)
+    first.kill("SIGKILL")
+    await exited
+    // Its workers noticed (the IPC channel closed) and stopped: no process still has a job file open.
+    await new Promise((r) => setTimeout(r, 1500))
+    const orphans = spawnSync("pgrep", ["-f", `worker --job ${ftOut}`], { encoding: "utf8" }).stdout.trim()
+    expect(orphans).toBe("")
+    const second = addrop([...args, "--out", ftOut])
+    expect(second.status, second.stderr).toBe(0)
+    const results = readdirSync(join(ftOut, "runs")).map((id) =>
+      JSON.parse(readFileSync(join(ftOut, "runs", id, "result.json"), "utf8"))
+    )
+    expect(results).toHaveLength(3)
+    expect(results.some((r) => r.resumedFrom > 0)).toBe(true)
+    // Resumed runs score exactly as uninterrupted ones.
+    const ft = (s: { settings: Array<{ method: string }> }) => s.settings.find((x) => x.method === "ft")
+    expect(ft(summaryOf(ftOut))).toEqual(ft(localSummary as { settings: Array<{ method: string }> }))
   })
 
   it("reports a malformed spec and an unknown train option in it as one line", () => {

@@ -53,7 +53,9 @@ const runOne = (options: LocalPoolOptions, assignment: Assignment) =>
     })
     const [command, ...args] = options.command
     return yield* Effect.callback<Outcome, JobFailed>((resume) => {
-      const child = spawn(command!, [...args, file], { stdio: ["ignore", "pipe", "pipe"] })
+      // The IPC channel is how a Node worker notices that the sweep died (it disconnects), so that no orphan
+      // keeps writing to a run folder that the next run of the sweep resumes.
+      const child = spawn(command!, [...args, file], { stdio: ["ignore", "pipe", "pipe", "ipc"] })
       let stdout = ""
       let stderr = ""
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

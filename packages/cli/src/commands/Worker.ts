@@ -100,6 +100,12 @@ export const flags = {
 export const command = Command.make("worker", flags, (values) =>
   Effect.gen(function* () {
     if (Option.isSome(values.job)) {
+      if (process.channel !== undefined) {
+        // Started by a sweep's local pool: stop when it dies (killed, Ctrl-C), so that no orphan writes to
+        // the run folder that the sweep's next run resumes from its checkpoint.
+        process.once("disconnect", () => process.exit(1))
+        process.channel.unref()
+      }
       const outcome = yield* runJob(yield* readAssignment(values.job.value))
       line(outcome)
       return
