@@ -58,10 +58,10 @@ const runOne = (options: LocalPoolOptions, assignment: Assignment) =>
       const child = spawn(command!, [...args, file], { stdio: ["ignore", "pipe", "pipe", "ipc"] })
       let stdout = ""
       let stderr = ""
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
         stdout += chunk
       })
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
         stderr = (stderr + chunk).slice(-4000)
         for (const line of chunk.split("\n")) if (line.trim() !== "") options.onLog?.(job.id, line)
       })
