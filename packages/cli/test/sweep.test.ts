@@ -152,6 +152,27 @@ describe("addrop sweep on the local pool", () => {
     expect(unknown.status).toBe(1)
     expect(unknown.stderr).toBe("addrop: --epochz 2: is not a train option\n")
   })
+
+  it("reports a failed job with the worker's last words and keeps its log", () => {
+    const failed = addrop([
+      "sweep",
+      "--seeds",
+      "1",
+      "--data",
+      join(out, "no-such-task"),
+      "--out",
+      join(out, "failing")
+    ])
+    expect(failed.status).toBe(1)
+    expect(failed.stderr).toMatch(
+      /^addrop: job ga-p0\.3-q0\.2-s1-[0-9a-f]{12} failed: worker exited with status 1: /
+    )
+    expect(failed.stderr).toContain("no-such-task/train.tsv: no such file")
+    const log = /\(log: (.*)\)\n$/.exec(failed.stderr)![1]!
+    expect(readFileSync(log, "utf8")).toContain("no such file")
+    // The summary covers what finished: nothing.
+    expect(summaryOf(join(out, "failing")).settings).toEqual([])
+  })
 })
 
 const freePort = () =>

@@ -43,6 +43,9 @@ export const defaultWorkers = (): number =>
 /** The job file a worker process reads: the assignment as JSON. */
 export const JOB_FILE = "job.json"
 
+/** Where a worker process's stderr is kept. */
+export const WORKER_LOG = "worker.log"
+
 const runOne = (options: LocalPoolOptions, assignment: Assignment) =>
   Effect.gen(function* () {
     const { job, out } = assignment
@@ -57,16 +60,22 @@ const runOne = (options: LocalPoolOptions, assignment: Assignment) =>
       // keeps writing to a run folder that the next run of the sweep resumes.
       const child = spawn(command!, [...args, file], { stdio: ["ignore", "pipe", "pipe", "ipc"] })
       let stdout = ""
-      let stderr = ""
+      let log = ""
       child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
         stdout += chunk
       })
       child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr = (stderr + chunk).slice(-4000)
+        log += chunk
         for (const line of chunk.split("\n")) if (line.trim() !== "") options.onLog?.(job.id, line)
       })
       child.on("error", (e) => resume(Effect.fail(new JobFailed({ id: job.id, reason: e.message }))))
       child.on("close", (code, signal) => {
+        // The worker's stderr stays in its run folder, for the failure message to point at.
+        try {
+          if (log !== "") writeFileSync(join(out, WORKER_LOG), log)
+        } catch {
+          // A full disk must not hide the job's own outcome.
+        }
         const last = stdout.trim().split("\n").at(-1) ?? ""
         let outcome: unknown
         try {
@@ -80,7 +89,7 @@ const runOne = (options: LocalPoolOptions, assignment: Assignment) =>
             Effect.fail(
               new JobFailed({
                 id: job.id,
-                reason: `worker exited with ${signal ?? `status ${code}`}: ${stderr.trim().split("\n").at(-1) ?? ""} (log: ${out})`
+                reason: `worker exited with ${signal ?? `status ${code}`}: ${log.trim().split("\n").at(-1) ?? ""} (log: ${join(out, WORKER_LOG)})`
               })
             )
           )

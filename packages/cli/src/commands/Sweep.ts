@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Method } from "@addrop/attribution"
 import { glueTasks } from "@addrop/metrics"
@@ -168,7 +168,17 @@ export const resolveSpec = (
       report: _rep,
       ...train
     } = shared
-    const full: Spec.Spec = { ...spec, train }
+    // Workers may start in another folder (or on another machine that mounts the same paths): file options
+    // are made absolute, against the folder the sweep was started in.
+    const absolute = Object.fromEntries(
+      (["data", "train", "dev", "tokenizer", "model"] as const).flatMap((key) => {
+        const value = train[key]
+        return typeof value === "string" && (key !== "model" || existsSync(value))
+          ? [[key, resolve(value)]]
+          : []
+      })
+    )
+    const full: Spec.Spec = { ...spec, train: { ...train, ...absolute } }
     const jobs = Spec.expand(full)
     for (const job of jobs) yield* TrainOptions.resolve([job.settings])
     return { spec: full, jobs, task: shared.task }
