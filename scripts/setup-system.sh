@@ -3,12 +3,13 @@
 #   mesa-vulkan-drivers                 WebGPU under Deno (lavapipe)
 #   chromium                            the HTML report rendered in a real browser
 #   python3-torch, libopenblas0-pthread saved checkpoints reloaded in the PyTorch reference
+#   redis-server                        `addrop sweep --queue` over BullMQ, end to end (a private server per test)
 # `npm test` runs this first. As root (or with password-less sudo) it installs what is missing with apt-get;
 # otherwise it stops at once and prints the command to run. ADDROP_SKIP_SYSTEM_SETUP=1 skips it: the tests
 # that need a missing package are then skipped with the reason, or fail with it when CI is set.
 set -euo pipefail
 
-packages=(mesa-vulkan-drivers chromium python3-torch libopenblas0-pthread)
+packages=(mesa-vulkan-drivers chromium python3-torch libopenblas0-pthread redis-server)
 
 if [ "${ADDROP_SKIP_SYSTEM_SETUP:-0}" = "1" ]; then
   echo "setup-system: skipped (ADDROP_SKIP_SYSTEM_SETUP=1)"

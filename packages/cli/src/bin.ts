@@ -16,7 +16,7 @@ import { addrop } from "./Cli.js"
 
 // The published version, from the package's own manifest (`src/` and `dist/` both sit one level below it).
 const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
-const commandNames = ["train", "eval", "predict", "attribute", "bench"]
+const commandNames = ["train", "eval", "predict", "attribute", "bench", "sweep", "worker"]
 
 // With no arguments, `addrop` runs the embedded default: `addrop train`.
 const argv = process.argv.length <= 2 ? [...process.argv, "train"] : process.argv

@@ -17,6 +17,8 @@ const allowed: Readonly<Record<string, string>> = {
   "packages/cli/src/bin.ts": "the addrop command's process entry point runs the program",
   "packages/bench/src/internal/child.ts":
     "the entry point of the benchmark child process runs its measurement",
+  "packages/sweep/src/Queue.ts":
+    "BullMQ's Worker calls its job processor as a Promise-returning callback: each job's effect is run there through a FiberSet runtime (FiberSet.makeRuntimePromise) with the worker's services, and interrupted when the worker's scope closes",
   "packages/conformance/src/Backends.ts":
     "test harness: vitest's beforeAll/afterAll hooks (outside any Effect) set the tensor backend up and down"
 }
