@@ -280,7 +280,7 @@ export const trainWith = (
   labels: Labels,
   options: StepWithOptions
 ): Effect.Effect<StepResult, StepError, StepServices | TensorBackend.TensorBackend> =>
-  TensorBackend.TensorBackend.use(() => step(model, state, batch, labels, options))
+  TensorBackend.TensorBackend.use(() => trainComposed(model, state, batch, labels, options))
 
 /**
  * One optimizer step with the method, mask and AdamW settings named in `options`: {@link trainWith} with the
@@ -301,11 +301,18 @@ export const train = (
   labels: Labels,
   options: StepOptions
 ): Effect.Effect<StepResult, StepError> =>
-  step(model, state, batch, labels, options).pipe(
+  trainComposed(model, state, batch, labels, options).pipe(
     Effect.provide(layerFromConfig(options.adDrop, options.adamw))
   )
 
-const step = (
+/**
+ * {@link trainWith} without the backend in its type, for callers that train on whichever backend is current
+ * (`Trainer.run`, `Step.train`).
+ *
+ * @since 0.1.0
+ * @category steps
+ */
+export const trainComposed = (
   model: Model.Model,
   state: Optimizer.AdamWState,
   batch: Model.Batch,
