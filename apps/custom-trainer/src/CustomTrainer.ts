@@ -3,6 +3,7 @@
  * IGA attribution and the low strategy are chosen by the layers provided, not by options; the schedule is a
  * plain function (AD-Drop on every third step); events are handled as a stream.
  */
+import { AttentionKernel } from "@addrop/attention"
 import { AttributionMethod } from "@addrop/attribution"
 import { TensorBackend } from "@addrop/backends"
 import { MaskSampler } from "@addrop/mask"
@@ -37,6 +38,7 @@ export interface Report {
 
 /** The swappable pieces, chosen here once: IGA on the attention maps, the low-attribution region. */
 export const Services = Layer.mergeAll(
+  AttentionKernel.layerTfjs,
   AttributionMethod.layerIga({ steps: 4 }),
   MaskSampler.layerLow({ p: 0.3, q: 0.3 }),
   Optimizer.layerAdamW({ ...Optimizer.defaults, weightDecay: 0 }),
@@ -47,7 +49,7 @@ export const Services = Layer.mergeAll(
 export const train = (epochs: number) =>
   Effect.gen(function* () {
     const config = { ...Presets.tiny, vocabSize: 40, hiddenSize: 32, intermediateSize: 64 }
-    const model = Model.makeUnsafe(config, { task: "classification", numLabels: 2, key: Key.make(0) })
+    const model = yield* Model.makeWith(config, { task: "classification", numLabels: 2, key: Key.make(0) })
     const evaluate: Evaluate.Evaluator = (m) =>
       Effect.map(Evaluate.predict(m, batches.slice(6)), ({ predictions, labels }) => {
         const accuracy = predictions.filter((p, i) => p === labels[i]).length / labels.length

@@ -2,7 +2,8 @@
  * The self-attention kernel as an Effect service, so a backend-specific fused kernel can be swapped in as
  * another layer.
  *
- * The default layer, {@link layerTfjs}, is the generic tfjs kernel the models use ({@link selfAttention}:
+ * `@addrop/models`' `Model.makeWith` builds a model on the provided kernel. The default layer,
+ * {@link layerTfjs}, is the generic tfjs kernel the models use otherwise ({@link selfAttention}:
  * two custom ops around tfjs' softmax, with hand-written gradients, on every backend). A replacement must
  * compute the same values and honour the same options (score biases, probability taps, seeded dropout).
  *
