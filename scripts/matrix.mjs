@@ -24,7 +24,9 @@ export const projects = [
   "@addrop/attention",
   "@addrop/mask",
   "@addrop/attribution",
-  "@addrop/models"
+  "@addrop/models",
+  // A user-written trainer (apps/custom-trainer): the packages composed through their services, on cpu.
+  "@addrop/custom-trainer"
 ]
 
 const node = { command: process.execPath, args: [vitest] }

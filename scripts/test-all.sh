@@ -24,7 +24,7 @@ turbo run build typecheck lint --output-logs=errors-only
 step "tests under Node $(node --version) (every package but the backend-sensitive ones, which the matrix runs)"
 turbo run test --concurrency=2 --output-logs=errors-only --filter='!@addrop/conformance' \
   --filter='!@addrop/attention' --filter='!@addrop/mask' --filter='!@addrop/attribution' --filter='!@addrop/models' \
-  --filter='!@addrop/edge-worker'
+  --filter='!@addrop/edge-worker' --filter='!@addrop/custom-trainer'
 
 # Each runtime names the backends it must run (node and bun: cpu, wasm; deno: cpu, wasm, webgpu on lavapipe; and
 # the conformance suite on wasm-threads, a pool of 2, in all three): a named backend that cannot start fails its

@@ -10,6 +10,7 @@ export {
   mergeHeads,
   splitHeads
 } from "./Attention.js"
+export * as AttentionKernel from "./AttentionKernel.js"
 export * as Intervention from "./Intervention.js"
 export { type SelfAttentionOptions, type SelfAttentionResult, selfAttention } from "./SelfAttention.js"
 export type { Interventions } from "./Intervention.js"

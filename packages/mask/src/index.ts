@@ -5,5 +5,6 @@
  */
 export * from "./MaskError.js"
 export * as Mask from "./Mask.js"
+export * as MaskSampler from "./MaskSampler.js"
 export * as Options from "./Options.js"
 export * as Sampler from "./Sampler.js"

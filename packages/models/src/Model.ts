@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { Intervention } from "@addrop/attention"
+import { AttentionKernel, type Intervention } from "@addrop/attention"
 import type { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Result, type Scope } from "effect"
@@ -117,6 +117,11 @@ export interface MakeOptions {
   readonly numLabels?: number | undefined
   /** The initialisation key; the same key gives identical weights on every backend. */
   readonly key: Key.Key
+  /**
+   * The self-attention kernel every layer runs (default: the generic tfjs `selfAttention`); {@link makeWith}
+   * takes it from the `AttentionKernel` service.
+   */
+  readonly attentionKernel?: AttentionKernel.Kernel | undefined
 }
 
 let serial = 0
@@ -126,7 +131,8 @@ export const assemble = (
   config: ModelConfig,
   task: Task,
   numLabels: number,
-  value: (spec: Parameters.ParameterSpec, index: number) => tf.Tensor
+  value: (spec: Parameters.ParameterSpec, index: number) => tf.Tensor,
+  kernel?: AttentionKernel.Kernel | undefined
 ): Model => {
   const specs = Parameters.all(config, task, numLabels)
   const id = serial++
@@ -173,7 +179,7 @@ export const assemble = (
       checkBatchShapes(config, batch)
       checkOptions(config, options, usesDropout)
       if (options.checkValues ?? syncReadsAreCheap()) checkBatchValuesSync(config, batch)
-      return run(config, task, get, batch, options)
+      return run(config, task, get, batch, options, kernel)
     },
     attentionShape: (batch) => {
       checkBatchShapes(config, batch)
@@ -241,11 +247,40 @@ const makeResult = (config: ModelConfig, options: MakeOptions): Result.Result<Mo
   if (Result.isFailure(numLabels)) return Result.fail(numLabels.failure)
   const checked = valid.success
   return Result.succeed(
-    assemble(checked, options.task, numLabels.success, (spec, index) =>
-      initialValue(checked, spec, index, options.key)
+    assemble(
+      checked,
+      options.task,
+      numLabels.success,
+      (spec, index) => initialValue(checked, spec, index, options.key),
+      options.attentionKernel
     )
   )
 }
+
+/**
+ * {@link make} with the self-attention kernel of the `AttentionKernel` service: a backend-specific fused
+ * kernel is a layer, and the program building the model does not name it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AttentionKernel } from "@addrop/attention"
+ * import { Model, Presets } from "@addrop/models"
+ * import { Key } from "@addrop/random"
+ * const model = Model.makeWith(Presets.tiny, { task: "classification", key: Key.make(0) }).pipe(
+ *   Effect.provide(AttentionKernel.layerTfjs)
+ * )
+ * ```
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeWith = (
+  config: ModelConfig,
+  options: Omit<MakeOptions, "attentionKernel">
+): Effect.Effect<Model, InvalidConfig, AttentionKernel.AttentionKernel> =>
+  AttentionKernel.AttentionKernel.use((kernel) =>
+    make(config, { ...options, attentionKernel: kernel.selfAttention })
+  )
 
 /**
  * {@link make} that throws the {@link InvalidConfig} on failure.

@@ -8,6 +8,7 @@
  */
 import { adamw } from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
+import { Context, Layer } from "effect"
 
 /**
  * AdamW hyper-parameters (PyTorch defaults except `weightDecay`, which Hugging Face sets to 0.01).
@@ -139,3 +140,68 @@ export const update = (
 export const dispose = (state: AdamWState): void => {
   tf.dispose([...state.firstMoment.values(), ...state.secondMoment.values()])
 }
+
+/**
+ * The optimizer as an Effect service: a trainer asks for `Optimizer` and never names AdamW; the layer it is
+ * given does, with its hyper-parameters. The functions stay the pure `init` / `update` / `dispose` above,
+ * with the configuration bound; the state is AdamW's (its moments are what checkpoints save).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Optimizer } from "@addrop/trainer"
+ *
+ * const program = Effect.gen(function* () {
+ *   const optimizer = yield* Optimizer.Optimizer
+ *   let state = optimizer.init(model.parameters)
+ *   state = optimizer.update(state, grads, model.parameters, 2e-5)
+ *   optimizer.dispose(state)
+ * })
+ * Effect.provide(program, Optimizer.layerAdamW({ ...Optimizer.defaults, weightDecay: 0 }))
+ * ```
+ * @since 0.1.0
+ * @category services
+ */
+export class Optimizer extends Context.Service<
+  Optimizer,
+  {
+    /** Names the optimizer in reports. */
+    readonly name: string
+    readonly init: (parameters: ReadonlyMap<string, tf.Variable>) => AdamWState
+    /** Updates `parameters` and the moments in place; returns the next state. */
+    readonly update: (
+      state: AdamWState,
+      grads: Readonly<Record<string, tf.Tensor>>,
+      parameters: ReadonlyMap<string, tf.Variable>,
+      learningRate: number
+    ) => AdamWState
+    readonly dispose: (state: AdamWState) => void
+  }
+>()("@addrop/trainer/Optimizer") {}
+
+/**
+ * The fused AdamW of `@addrop/ops` with the given hyper-parameters.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeAdamW = (config: AdamWConfig = defaults): Optimizer["Service"] => ({
+  name: "adamw",
+  init,
+  update: (state, grads, parameters, learningRate) => update(state, grads, parameters, learningRate, config),
+  dispose
+})
+
+/**
+ * A layer providing AdamW (default: {@link defaults}).
+ *
+ * @example
+ * ```ts
+ * import { Optimizer } from "@addrop/trainer"
+ * const AdamW = Optimizer.layerAdamW({ ...Optimizer.defaults, weightDecay: 0.1 })
+ * ```
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerAdamW = (config: AdamWConfig = defaults): Layer.Layer<Optimizer> =>
+  Layer.succeed(Optimizer)(makeAdamW(config))

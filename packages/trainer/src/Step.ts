@@ -13,13 +13,14 @@
  * @since 0.1.0
  */
 import { Intervention } from "@addrop/attention"
-import { InvalidAttributionRequest, Method } from "@addrop/attribution"
-import { InvalidMaskOption, Mask, Options as MaskOptions, Sampler } from "@addrop/mask"
+import { AttributionMethod, InvalidAttributionRequest, type Method } from "@addrop/attribution"
+import { TensorBackend } from "@addrop/backends"
+import { InvalidMaskOption, Mask, MaskSampler } from "@addrop/mask"
 import { InvalidInput, Loss, Model } from "@addrop/models"
 import { Key } from "@addrop/random"
 import type { Phase } from "@addrop/schedule"
 import * as tf from "@tensorflow/tfjs-core"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import * as Gradients from "./Gradients.js"
 import * as Optimizer from "./Optimizer.js"
 
@@ -92,8 +93,96 @@ const attempt = <A>(f: () => A): Effect.Effect<A, StepError> =>
   })
 
 /**
+ * Where AD-Drop intervenes and how its attribution pass runs; the method and the mask strategy, p and q come
+ * from the `AttributionMethod` and `MaskSampler` services.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdDropSites {
+  /** 0-based layers whose attention is masked. */
+  readonly layers: ReadonlyArray<number>
+  /** See {@link AdDropConfig.attributionMode}. */
+  readonly attributionMode: "train" | "eval"
+}
+
+/**
+ * The services a step is composed of. Swapping a method, a strategy or the optimizer is swapping a layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StepServices = AttributionMethod.AttributionMethod | MaskSampler.MaskSampler | Optimizer.Optimizer
+
+/**
+ * The layers of {@link StepServices} that an {@link AdDropConfig} and an AdamW configuration name: what
+ * {@link train} provides to {@link trainWith}.
+ *
+ * @example
+ * ```ts
+ * import { Step, Optimizer } from "@addrop/trainer"
+ * const Services = Step.layerFromConfig(config.adDrop, Optimizer.defaults)
+ * ```
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromConfig = (
+  config: Pick<AdDropConfig, "method" | "mask">,
+  adamw: Optimizer.AdamWConfig = Optimizer.defaults
+): Layer.Layer<StepServices, InvalidAttributionRequest | InvalidMaskOption> =>
+  Layer.mergeAll(
+    AttributionMethod.layer(config.method),
+    MaskSampler.layer(config.mask),
+    Optimizer.layerAdamW(adamw)
+  )
+
+/**
+ * AD-Drop's second-pass interventions for a batch with the provided attribution method and mask sampler:
+ * the attribution of `sites.layers`, masks sampled from it, and the score biases that apply them.
+ *
+ * @since 0.1.0
+ * @category steps
+ */
+export const adDropInterventionsWith = (
+  model: Model.Model,
+  batch: Model.Batch,
+  labels: Labels,
+  sites: AdDropSites,
+  keys: ReturnType<typeof stepKeys>
+): Effect.Effect<
+  { readonly interventions: Intervention.Interventions; readonly dropped: ReadonlyMap<number, tf.Tensor4D> },
+  StepError,
+  AttributionMethod.AttributionMethod | MaskSampler.MaskSampler
+> =>
+  Effect.gen(function* () {
+    const sampler = yield* MaskSampler.MaskSampler
+    const method = yield* AttributionMethod.AttributionMethod
+    const { maps, logits } = yield* method.attribute(model, batch, {
+      layers: sites.layers,
+      labels: model.task === "token-classification" ? undefined : (labels as tf.Tensor1D),
+      tokenMask: batch.attentionMask,
+      key: keys.region,
+      dropoutKey: sites.attributionMode === "train" ? keys.dropout : undefined
+    })
+    logits.dispose()
+    const dropped = new Map<number, tf.Tensor4D>()
+    yield* attempt(() => {
+      for (const [layer, attribution] of maps) {
+        dropped.set(layer, sampler.sample(attribution, batch.attentionMask, Key.fold(keys.mask, layer)))
+      }
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => tf.dispose([...maps.values()]))),
+      Effect.onError(() => Effect.sync(() => tf.dispose([...dropped.values()])))
+    )
+    const interventions = Intervention.scoreBiases(
+      new Map([...dropped].map(([layer, d]) => [layer, Mask.toScoreBias(d)]))
+    )
+    return { interventions, dropped }
+  })
+
+/**
  * AD-Drop's second-pass interventions for a batch: the attribution of `config.layers`, masks sampled from
- * it, and the score biases that apply them. Also returns the attribution pass's logits.
+ * it, and the score biases that apply them ({@link adDropInterventionsWith} with the layers the config names).
  *
  * @since 0.1.0
  * @category steps
@@ -108,31 +197,25 @@ export const adDropInterventions = (
   { readonly interventions: Intervention.Interventions; readonly dropped: ReadonlyMap<number, tf.Tensor4D> },
   StepError
 > =>
-  Effect.gen(function* () {
-    const mask = yield* MaskOptions.make(config.mask)
-    const { maps, logits } = yield* Method.attribute(model, batch, {
-      method: config.method,
-      layers: config.layers,
-      labels: model.task === "token-classification" ? undefined : (labels as tf.Tensor1D),
-      tokenMask: batch.attentionMask,
-      key: keys.region,
-      dropoutKey: config.attributionMode === "train" ? keys.dropout : undefined
-    })
-    logits.dispose()
-    const dropped = new Map<number, tf.Tensor4D>()
-    yield* attempt(() => {
-      for (const [layer, attribution] of maps) {
-        dropped.set(layer, Sampler.sample(attribution, batch.attentionMask, mask, Key.fold(keys.mask, layer)))
-      }
-    }).pipe(
-      Effect.ensuring(Effect.sync(() => tf.dispose([...maps.values()]))),
-      Effect.onError(() => Effect.sync(() => tf.dispose([...dropped.values()])))
-    )
-    const interventions = Intervention.scoreBiases(
-      new Map([...dropped].map(([layer, d]) => [layer, Mask.toScoreBias(d)]))
-    )
-    return { interventions, dropped }
-  })
+  adDropInterventionsWith(model, batch, labels, config, keys).pipe(
+    Effect.provide(Layer.merge(AttributionMethod.layer(config.method), MaskSampler.layer(config.mask)))
+  )
+
+/**
+ * Settings of one step composed from services ({@link trainWith}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepWithOptions {
+  readonly phase: Phase
+  readonly learningRate: number
+  readonly maxGradNorm: number
+  readonly adDrop: AdDropSites
+  readonly root: Key.Key
+  /** Global 0-based step, which keys the step's random draws. */
+  readonly step: number
+}
 
 /**
  * Settings of one optimizer step.
@@ -164,9 +247,44 @@ export interface StepResult {
 }
 
 /**
- * One optimizer step: a plain fine-tuning step (`phase: "ft"`) or an AD-Drop step (`phase: "addrop"`).
- * Does not apply the update when the loss or the gradient norm is not finite; the caller decides what to do
- * (`Trainer.run` fails with `NonFiniteLoss`). Bad inputs fail with a {@link StepError} before any update.
+ * One optimizer step composed from services: a plain fine-tuning step (`phase: "ft"`) or an AD-Drop step
+ * (`phase: "addrop"`) with the provided attribution method, mask sampler and optimizer, on the provided
+ * tensor backend (the gradients are computed on whichever backend is current, so the type asks for one).
+ * Does not apply the update when the loss or the gradient norm is not finite; the caller decides what to do.
+ * Bad inputs fail with a {@link StepError} before any update.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { AttributionMethod } from "@addrop/attribution"
+ * import { TensorBackend } from "@addrop/backends"
+ * import { MaskSampler } from "@addrop/mask"
+ * import { Optimizer, Step } from "@addrop/trainer"
+ *
+ * const step = Step.trainWith(model, state, batch, labels, {
+ *   phase: "addrop", learningRate: 2e-5, maxGradNorm: 1, root, step: 0,
+ *   adDrop: { layers: [0, 1], attributionMode: "train" }
+ * })
+ * Effect.provide(step, Layer.mergeAll(
+ *   AttributionMethod.layerIga({ steps: 5 }), MaskSampler.layerLow({ p: 0.3, q: 0.3 }),
+ *   Optimizer.layerAdamW(), TensorBackend.layerCpu
+ * ))
+ * ```
+ * @since 0.1.0
+ * @category steps
+ */
+export const trainWith = (
+  model: Model.Model,
+  state: Optimizer.AdamWState,
+  batch: Model.Batch,
+  labels: Labels,
+  options: StepWithOptions
+): Effect.Effect<StepResult, StepError, StepServices | TensorBackend.TensorBackend> =>
+  TensorBackend.TensorBackend.use(() => trainComposed(model, state, batch, labels, options))
+
+/**
+ * One optimizer step with the method, mask and AdamW settings named in `options`: {@link trainWith} with the
+ * layers of {@link layerFromConfig}, on whichever backend is current.
  *
  * @example
  * ```ts
@@ -183,14 +301,33 @@ export const train = (
   labels: Labels,
   options: StepOptions
 ): Effect.Effect<StepResult, StepError> =>
+  trainComposed(model, state, batch, labels, options).pipe(
+    Effect.provide(layerFromConfig(options.adDrop, options.adamw))
+  )
+
+/**
+ * {@link trainWith} without the backend in its type, for callers that train on whichever backend is current
+ * (`Trainer.run`, `Step.train`).
+ *
+ * @since 0.1.0
+ * @category steps
+ */
+export const trainComposed = (
+  model: Model.Model,
+  state: Optimizer.AdamWState,
+  batch: Model.Batch,
+  labels: Labels,
+  options: StepWithOptions
+): Effect.Effect<StepResult, StepError, StepServices> =>
   Effect.gen(function* () {
+    const optimizer = yield* Optimizer.Optimizer
     const keys = stepKeys(options.root, options.step)
     // The batch is checked before the attribution pass, so a bad batch fails as the model's InvalidInput in
     // both phases (the attribution would otherwise report it as a request it cannot serve).
     if (options.phase === "addrop") yield* Model.checkBatch(model, batch)
     const masks =
       options.phase === "addrop"
-        ? yield* adDropInterventions(model, batch, labels, options.adDrop, keys)
+        ? yield* adDropInterventionsWith(model, batch, labels, options.adDrop, keys)
         : undefined
     // Only the score biases are needed from here on.
     if (masks !== undefined) tf.dispose([...masks.dropped.values()])
@@ -222,13 +359,7 @@ export const train = (
       tf.dispose(Object.values(clipped.grads))
       return { state, loss, gradNorm }
     }
-    const next = Optimizer.update(
-      state,
-      byName(model, clipped.grads),
-      model.parameters,
-      options.learningRate,
-      options.adamw
-    )
+    const next = optimizer.update(state, byName(model, clipped.grads), model.parameters, options.learningRate)
     tf.dispose(Object.values(clipped.grads))
     return { state: next, loss, gradNorm }
   })

@@ -6,11 +6,11 @@
  * @since 0.1.0
  */
 import { type CheckpointIoError, type WriteModelError, writeFileAtomic } from "@addrop/checkpoint"
-import { Options as MaskOptions } from "@addrop/mask"
 import { InvalidInput, type Model, Pretrained } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { type Phase, type Position, positionAt, type Schedule } from "@addrop/schedule"
-import { Effect, FileSystem, Stream } from "effect"
+import { TensorBackend } from "@addrop/backends"
+import { Effect, FileSystem, Layer, Queue, Stream } from "effect"
 import * as Batch from "./Batch.js"
 import type * as Evaluate from "./Evaluate.js"
 import * as LearningRate from "./LearningRate.js"
@@ -138,7 +138,7 @@ export interface Start {
   readonly state: RunState.TrainerState
 }
 
-const validate = (config: TrainerConfig, data: TrainData<unknown, unknown>) => {
+const validate = (config: StreamConfig, data: TrainData<unknown, unknown>) => {
   const bad = (field: string, value: unknown, reason: string) =>
     Effect.fail(new InvalidTrainerConfig({ field, value, reason }))
   if (!Number.isInteger(config.epochs) || config.epochs < 1)
@@ -183,6 +183,103 @@ const batchesOf = <E, R>(data: TrainData<E, R>, epoch: number): Stream.Stream<Ba
 }
 
 /**
+ * Settings of a run composed from services ({@link stream}): those of {@link TrainerConfig} less the method,
+ * the mask and AdamW's settings, which the provided `AttributionMethod`, `MaskSampler` and `Optimizer`
+ * layers hold.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamConfig extends Omit<TrainerConfig, "adDrop" | "adamw"> {
+  readonly adDrop: Step.AdDropSites
+}
+
+/**
+ * What a run fails with, besides the evaluator's and the data's own errors.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type TrainerError =
+  | InvalidTrainerConfig
+  | ResumeFailed
+  | NonFiniteLoss
+  | Step.StepError
+  | CheckpointIoError
+  | WriteModelError
+
+/**
+ * The arguments of {@link stream}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamArgs<EE, RE, ED, RD> {
+  readonly model: Model.Model
+  readonly data: TrainData<ED, RD>
+  readonly evaluate: Evaluate.Evaluator<EE, RE>
+  readonly config: StreamConfig
+  readonly start?: Start | undefined
+  /** Files written next to the best model (tokenizer files, for example). */
+  readonly bestExtraFiles?: Readonly<Record<string, Uint8Array | string>> | undefined
+}
+
+/**
+ * A run as a stream of its events (`run-started`, `step`, `epoch`, `checkpoint`, `best-saved`,
+ * `early-stop`, `run-completed`), composed from the services the context provides: the attribution method,
+ * the mask sampler, the optimizer and the tensor backend. The schedule, evaluation, checkpoints and early
+ * stopping are those of {@link run}: both are one loop, which `run` runs with the layers its config names
+ * and its hooks called in place.
+ *
+ * Stopping the stream early (`Stream.take`, `Stream.takeUntil`, interrupting the fiber that runs it) stops
+ * the run between steps: a step, an evaluation and a checkpoint each run to completion once started, so
+ * every tensor the run made is freed (the optimizer's moments too, unless they came from `start`) and only
+ * complete checkpoints are on disk. The stream frees the moments it made when it ends however it ends (the
+ * final ones are in the last checkpoint); `run` hands them to its caller instead.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer, Stream } from "effect"
+ * import { AttributionMethod } from "@addrop/attribution"
+ * import { TensorBackend } from "@addrop/backends"
+ * import { MaskSampler } from "@addrop/mask"
+ * import { Optimizer, Trainer } from "@addrop/trainer"
+ *
+ * const losses = Trainer.stream({ model, data, evaluate, config }).pipe(
+ *   Stream.filter((event) => event.type === "step"),
+ *   Stream.map((event) => event.loss),
+ *   Stream.runCollect
+ * )
+ * Effect.provide(losses, Layer.mergeAll(
+ *   AttributionMethod.layerIga({ steps: 5 }), MaskSampler.layerLow({ p: 0.3, q: 0.3 }),
+ *   Optimizer.layerAdamW(), TensorBackend.layerWasm()
+ * ))
+ * ```
+ * @since 0.1.0
+ * @category running
+ */
+export const stream = <EE, RE, ED = never, RD = never>(
+  args: StreamArgs<EE, RE, ED, RD>
+): Stream.Stream<
+  TrainerEvent,
+  TrainerError | EE | ED,
+  Step.StepServices | TensorBackend.TensorBackend | FileSystem.FileSystem | RE | RD
+> =>
+  Stream.callback<
+    TrainerEvent,
+    TrainerError | EE | ED,
+    Step.StepServices | TensorBackend.TensorBackend | FileSystem.FileSystem | RE | RD
+  >(
+    (queue) =>
+      TensorBackend.TensorBackend.useSync(() => undefined).pipe(
+        Effect.andThen(loop(args, (event) => Queue.offer(queue, event), false)),
+        Effect.andThen(Queue.end(queue))
+      ),
+    // The run waits for a slow consumer instead of running ahead of it.
+    { bufferSize: 1, strategy: "suspend" }
+  )
+
+/**
  * Trains `model` on `data`, evaluating with `evaluate` after every epoch.
  *
  * Every failure is in the error channel, none is thrown: bad settings (`InvalidTrainerConfig`, also for a
@@ -219,11 +316,30 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
   FileSystem.FileSystem | RE | RH | RD
 > =>
   Effect.gen(function* () {
+    // p, q and the method are checked before the first step, not at the first AD-Drop step an epoch later.
+    const services = yield* Layer.build(Step.layerFromConfig(args.config.adDrop, args.config.adamw))
+    // The stream's loop, with the hooks called in it rather than from a queue: a hook sees the run paused at
+    // its event (the live tensors of that moment), and a failing hook stops the run there.
+    const emit = (event: TrainerEvent) => args.hooks?.onEvent?.(event) ?? Effect.void
+    return yield* loop({ ...args, bestExtraFiles: args.hooks?.bestExtraFiles }, emit, true).pipe(
+      Effect.provideContext(services)
+    )
+  }).pipe(Effect.scoped)
+
+/** The loop of a run, reporting each event to `emit`. */
+const loop = <EE, RE, ED, RD, RH>(
+  args: StreamArgs<EE, RE, ED, RD>,
+  emit: (event: TrainerEvent) => Effect.Effect<unknown, never, RH>,
+  keepOptimizer: boolean
+): Effect.Effect<
+  RunResult,
+  TrainerError | EE | ED,
+  Step.StepServices | FileSystem.FileSystem | RE | RD | RH
+> =>
+  Effect.gen(function* () {
     const { model, data, config } = args
     yield* validate(config, data)
-    // p and q are checked before the first step, not at the first AD-Drop step an epoch later.
-    yield* MaskOptions.make(config.adDrop.mask)
-    const emit = (event: TrainerEvent) => args.hooks?.onEvent?.(event) ?? Effect.void
+    const optimizerService = yield* Optimizer.Optimizer
     const fs = yield* FileSystem.FileSystem
     const outDir = config.outDir
     const metricsPath = outDir === undefined ? undefined : `${outDir}/${RunState.METRICS}`
@@ -239,7 +355,14 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
         reason: `the checkpoint was made with other settings:\n  saved:   ${state.fingerprint}\n  current: ${config.fingerprint}`
       })
     }
-    let optimizer = args.start?.optimizer ?? Optimizer.init(model.parameters)
+    // Moments this run makes are freed if it does not complete, and on completion unless they are kept.
+    let optimizer = args.start?.optimizer ?? optimizerService.init(model.parameters)
+    const owned = args.start === undefined
+    yield* Effect.addFinalizer((exit) =>
+      Effect.sync(() => {
+        if (owned && (exit._tag === "Failure" || !keepOptimizer)) optimizerService.dispose(optimizer)
+      })
+    )
     if (outDir !== undefined) {
       yield* fs.makeDirectory(outDir, { recursive: true }).pipe(Effect.ignore)
       // A resumed run continues the log from the checkpoint, dropping lines written after it (a fresh run
@@ -269,7 +392,8 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
 
     const checkpoint = Effect.fnUntraced(function* () {
       if (outDir === undefined) return
-      const path = yield* RunState.save(outDir, model, optimizer, state)
+      // Uninterruptible: a checkpoint once started is finished, so an interrupted run leaves only whole ones.
+      const path = yield* Effect.uninterruptible(RunState.save(outDir, model, optimizer, state))
       yield* emit({ type: "checkpoint", path, step: state.nextStep })
     })
     const exhausted = () => config.patience !== undefined && state.evalsWithoutImprovement >= config.patience
@@ -298,15 +422,16 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
                   reason: `batch ${stepInEpoch} of epoch ${epoch}: ${cause instanceof Error ? cause.message : String(cause)}`
                 })
             })
-            const result = yield* Step.train(model, optimizer, batch.inputs, batch.labels, {
+            // A step once started runs to its end (its tensors are freed there): an interrupted run stops
+            // between steps, never with a half-applied update or a step's tensors left allocated.
+            const result = yield* Step.trainComposed(model, optimizer, batch.inputs, batch.labels, {
               phase,
               learningRate: rate,
               maxGradNorm: config.maxGradNorm,
-              adamw: config.adamw,
               adDrop: config.adDrop,
               root,
               step
-            }).pipe(Effect.ensuring(Effect.sync(() => Batch.dispose(batch))))
+            }).pipe(Effect.ensuring(Effect.sync(() => Batch.dispose(batch))), Effect.uninterruptible)
             if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
               return yield* new NonFiniteLoss({ step, epoch, loss: result.loss, gradNorm: result.gradNorm })
             }
@@ -339,7 +464,7 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
         )
       )
 
-      const scores = yield* args.evaluate(model)
+      const scores = yield* Effect.uninterruptible(args.evaluate(model))
       const record: RunState.EpochRecord = {
         epoch,
         ...RunState.epochSummary(state),
@@ -352,10 +477,12 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
       const isBest = next.isBest
       if (isBest && outDir !== undefined) {
         const path = `${outDir}/best`
-        yield* Pretrained.save(model, path, {
-          ...args.hooks?.bestExtraFiles,
-          "eval_results.json": `${JSON.stringify({ epoch: epoch + 1, ...record.metrics, main: record.main }, null, 2)}\n`
-        })
+        yield* Effect.uninterruptible(
+          Pretrained.save(model, path, {
+            ...args.bestExtraFiles,
+            "eval_results.json": `${JSON.stringify({ epoch: epoch + 1, ...record.metrics, main: record.main }, null, 2)}\n`
+          })
+        )
         yield* emit({ type: "best-saved", path, epoch })
       }
       yield* log({ type: "epoch", ...record })
@@ -371,4 +498,4 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
       seconds: (Date.now() - started) / 1000
     })
     return { state, best: state.best, stoppedEarly, optimizer }
-  })
+  }).pipe(Effect.scoped)

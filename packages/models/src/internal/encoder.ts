@@ -137,7 +137,8 @@ const encoderLayer = (
   layer: number,
   hidden: tf.Tensor3D,
   paddingBias: tf.Tensor4D,
-  options: RunOptions
+  options: RunOptions,
+  kernel: typeof selfAttention
 ): { hidden: tf.Tensor3D; probs: tf.Tensor4D } =>
   tf.tidy(() => {
     const name = `${config.modelType}.encoder.layer.${layer}`
@@ -146,7 +147,7 @@ const encoderLayer = (
     const k = linear(hidden, get, `${name}.attention.self.key`) as tf.Tensor3D
     const v = linear(hidden, get, `${name}.attention.self.value`) as tf.Tensor3D
     const probsRate = options.training ? config.attentionProbsDropoutProb : 0
-    const { context, probs } = selfAttention(q, k, v, {
+    const { context, probs } = kernel(q, k, v, {
       heads,
       keyPaddingBias: paddingBias,
       intervention: options.interventions?.get(layer),
@@ -230,7 +231,9 @@ export const run = (
   task: Task,
   get: Lookup,
   batch: RunBatch,
-  options: RunOptions
+  options: RunOptions,
+  // The self-attention kernel (`@addrop/attention`'s AttentionKernel); the generic tfjs one by default.
+  kernel: typeof selfAttention = selfAttention
 ): RunOutput => {
   // The faster wasm kernels (see @addrop/ops); a registry lookup when they are in place already.
   installWasmKernels()
@@ -239,7 +242,7 @@ export const run = (
     let hidden = embed(config, get, batch, options)
     const attentions: Array<tf.Tensor4D> = []
     for (let layer = 0; layer < config.numHiddenLayers; layer++) {
-      const out = encoderLayer(config, get, layer, hidden, paddingBias, options)
+      const out = encoderLayer(config, get, layer, hidden, paddingBias, options, kernel)
       hidden = out.hidden
       if (options.outputAttentions === true) attentions.push(out.probs)
     }
