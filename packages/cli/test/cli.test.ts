@@ -6,18 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { chromium as chromiumRequirement, itRequiring } from "@addrop/conformance"
 import { glueSample } from "@addrop/fixtures"
-import { afterAll, describe, expect, it } from "vitest"
-import { addrop, jsonLines, start, tempDir } from "./run.js"
+import { describe, expect, it } from "vitest"
+import { addrop, jsonLines, scratchDirs, start } from "./run.js"
 
-const dirs: Array<ReturnType<typeof tempDir>> = []
-const scratch = () => {
-  const dir = tempDir()
-  dirs.push(dir)
-  return dir.path
-}
-afterAll(() => {
-  for (const d of dirs) d.cleanup()
-})
+const scratch = scratchDirs()
 
 // Small runs: the first 64 training and 32 dev examples, two epochs (one plain, one AD-Drop).
 const small = [

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterAll } from "vitest"
 
 export const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 export const root = fileURLToPath(new URL("../../..", import.meta.url))
@@ -46,4 +47,17 @@ export const jsonLines = (text: string): Array<Record<string, unknown>> =>
 export const tempDir = () => {
   const path = mkdtempSync(join(tmpdir(), "addrop-cli-"))
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/** A maker of temporary folders for one test file, all removed after its tests: call at the file's top level. */
+export const scratchDirs = (): (() => string) => {
+  const dirs: Array<ReturnType<typeof tempDir>> = []
+  afterAll(() => {
+    for (const d of dirs) d.cleanup()
+  })
+  return () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    return dir.path
+  }
 }

@@ -10,17 +10,9 @@ import { createServer } from "node:net"
 import { join } from "node:path"
 import { describeRequiring, executable } from "@addrop/conformance"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addrop, jsonLines, start, tempDir } from "./run.js"
+import { addrop, jsonLines, scratchDirs, start } from "./run.js"
 
-const dirs: Array<ReturnType<typeof tempDir>> = []
-const scratch = () => {
-  const dir = tempDir()
-  dirs.push(dir)
-  return dir.path
-}
-afterAll(() => {
-  for (const d of dirs) d.cleanup()
-})
+const scratch = scratchDirs()
 
 // 9 tiny jobs: ga at p 0.1/0.3 × q 0.3 and plain fine-tuning, seeds 1-3; 4 steps per epoch, a checkpoint
 // every 2 steps (so that a killed job has one to resume from; every step would double the disk writes).

@@ -303,18 +303,7 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
   readonly config: TrainerConfig
   readonly start?: Start | undefined
   readonly hooks?: Hooks<RH> | undefined
-}): Effect.Effect<
-  RunResult,
-  | InvalidTrainerConfig
-  | ResumeFailed
-  | NonFiniteLoss
-  | Step.StepError
-  | CheckpointIoError
-  | WriteModelError
-  | EE
-  | ED,
-  FileSystem.FileSystem | RE | RH | RD
-> =>
+}): Effect.Effect<RunResult, TrainerError | EE | ED, FileSystem.FileSystem | RE | RH | RD> =>
   Effect.gen(function* () {
     // p, q and the method are checked before the first step, not at the first AD-Drop step an epoch later.
     const services = yield* Layer.build(Step.layerFromConfig(args.config.adDrop, args.config.adamw))
