@@ -11,7 +11,8 @@
  * - An adapter. Dawn's default instance tries Vulkan / Metal / D3D12 first (a real GPU, or lavapipe from a
  *   Mesa recent enough for Dawn: Debian bookworm's Mesa 22 lavapipe is not). When that finds none, it
  *   falls back to Dawn's OpenGL backend, which reaches Mesa's llvmpipe software rasteriser through EGL
- *   without a display: that needs `EGL_PLATFORM=surfaceless` (set here only when unset) and an adapter
+ *   without a display: that needs `EGL_PLATFORM=surfaceless` (set here only when unset; under Bun, whose
+ *   `process.env` does not reach native code, it must be in the environment already) and an adapter
  *   requested at the `"compatibility"` feature level (OpenGL cannot offer `"core"`), which the installed
  *   `navigator.gpu` adds to every `requestAdapter` call, tfjs' own included.
  *
@@ -80,7 +81,8 @@ export const install = async (importer: (specifier: string) => Promise<unknown>)
   const dawn = (await importer("webgpu")) as DawnModule
   // Without it Dawn's EGL looks for an X11/Wayland display, which a server or CI runner does not have.
   const vars = env()
-  if (vars !== undefined && vars.EGL_PLATFORM === undefined) vars.EGL_PLATFORM = "surfaceless"
+  const setHere = vars !== undefined && vars.EGL_PLATFORM === undefined
+  if (setHere) vars.EGL_PLATFORM = "surfaceless"
   const tried: Array<string> = []
   for (const attempt of ATTEMPTS) {
     let gpu: DawnGpu
@@ -107,9 +109,14 @@ export const install = async (importer: (specifier: string) => Promise<unknown>)
     if (g.navigator === undefined) g.navigator = navigator
     return
   }
+  // Bun's process.env is not the C environment that Dawn's EGL reads, so the value set above is not seen.
+  const bun =
+    setHere && (globalThis as { Bun?: unknown }).Bun !== undefined
+      ? "; under Bun, start it with EGL_PLATFORM=surfaceless in the environment (Bun's process.env does not reach native code)"
+      : ""
   throw new DriverUnavailable(
     `Dawn (package webgpu) found no adapter: ${tried.join("; ")}. Without a GPU, Mesa's llvmpipe serves ` +
-      "the OpenGL attempt (Debian: libegl1 libegl-mesa0 libgl1-mesa-dri)",
+      `the OpenGL attempt (Debian: libegl1 libegl-mesa0 libgl1-mesa-dri)${bun}`,
     "sudo apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri"
   )
 }
