@@ -38,7 +38,9 @@ const threaded = { projects: ["@addrop/conformance"], backends: ["wasm-threads"]
 
 /** Each run: the runtime, how to start Vitest in it, the projects it runs and the backends it must run. */
 export const runs = [
-  { runtime: "node", ...node, projects, backends: ["cpu", "wasm"] },
+  // WebGPU under Node runs on Dawn from the `webgpu` package; without a GPU, on Mesa's llvmpipe through OpenGL
+  // (EGL, see scripts/setup-system.sh), set up by @addrop/backends' webgpu layer.
+  { runtime: "node", ...node, projects, backends: ["cpu", "wasm", "webgpu"] },
   { runtime: "node", ...node, ...threaded },
   { runtime: "bun", ...bun, projects, backends: ["cpu", "wasm"] },
   { runtime: "bun", ...bun, ...threaded },

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages some tests use, when they are missing:
 #   mesa-vulkan-drivers                 WebGPU under Deno (lavapipe)
+#   libegl1 libegl-mesa0 libgl1-mesa-dri WebGPU under Node and Bun: Dawn (npm package webgpu) over OpenGL
+#                                       through EGL, on Mesa's llvmpipe (bookworm's lavapipe is too old for Dawn)
 #   chromium                            the HTML report rendered in a real browser
 #   python3-torch, libopenblas0-pthread saved checkpoints reloaded in the PyTorch reference
 #   redis-server                        `addrop sweep --queue` over BullMQ, end to end (a private server per test)
@@ -9,7 +11,8 @@
 # that need a missing package are then skipped with the reason, or fail with it when CI is set.
 set -euo pipefail
 
-packages=(mesa-vulkan-drivers chromium python3-torch libopenblas0-pthread redis-server)
+packages=(mesa-vulkan-drivers libegl1 libegl-mesa0 libgl1-mesa-dri chromium python3-torch libopenblas0-pthread
+  redis-server)
 
 if [ "${ADDROP_SKIP_SYSTEM_SETUP:-0}" = "1" ]; then
   echo "setup-system: skipped (ADDROP_SKIP_SYSTEM_SETUP=1)"

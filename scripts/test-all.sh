@@ -26,7 +26,8 @@ turbo run test --concurrency=2 --output-logs=errors-only --filter='!@addrop/conf
   --filter='!@addrop/attention' --filter='!@addrop/mask' --filter='!@addrop/attribution' --filter='!@addrop/models' \
   --filter='!@addrop/edge-worker' --filter='!@addrop/custom-trainer'
 
-# Each runtime names the backends it must run (node and bun: cpu, wasm; deno: cpu, wasm, webgpu on lavapipe; and
+# Each runtime names the backends it must run (node: cpu, wasm, webgpu through Dawn on llvmpipe; bun: cpu, wasm;
+# deno: cpu, wasm, webgpu on lavapipe; and
 # the conformance suite on wasm-threads, a pool of 2, in all three): a named backend that cannot start fails its
 # tests with the reason, and a cell with no passing test fails.
 step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno; the edge worker in workerd)"

@@ -33,6 +33,37 @@ export interface SkippedBackend {
 }
 
 /**
+ * The GPU adapter a webgpu backend runs on, as the adapter describes itself. `software` tells a software
+ * rasteriser (Mesa's llvmpipe or lavapipe, SwiftShader, WARP, or an adapter marked as fallback) from a GPU:
+ * it computes correctly but is no faster than the cpu backends.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TensorBackend } from "@addrop/backends"
+ *
+ * const program = Effect.gen(function* () {
+ *   const { adapter } = yield* TensorBackend.TensorBackend
+ *   // Node without a GPU: { device: "llvmpipe-…", description: "OpenGL … Mesa …", software: true, via: "Dawn, OpenGL (EGL)" }
+ *   if (adapter?.software) console.warn(`WebGPU runs on a software rasteriser: ${adapter.device}`)
+ * })
+ * await Effect.runPromise(Effect.provide(program, TensorBackend.layerWebGpu))
+ * ```
+ * @since 0.1.0
+ * @category models
+ */
+export interface AdapterInfo {
+  readonly vendor: string
+  readonly architecture: string
+  readonly device: string
+  readonly description: string
+  /** Whether this is a software rasteriser rather than a GPU. */
+  readonly software: boolean
+  /** Where `navigator.gpu` came from: `"Dawn, OpenGL (EGL)"`, `"Dawn, Vulkan/Metal/D3D12"`, `"deno's navigator.gpu"`, … */
+  readonly via: string
+}
+
+/**
  * The running tensor backend.
  *
  * @example
@@ -66,6 +97,8 @@ export class TensorBackend extends Context.Service<
     readonly threads: number
     /** For `auto`: the faster backends that were tried first and could not run. */
     readonly skipped: ReadonlyArray<SkippedBackend>
+    /** webgpu: the adapter it runs on; undefined for the other backends. */
+    readonly adapter: AdapterInfo | undefined
   }
 >()("@addrop/backends/TensorBackend") {}
 
@@ -157,7 +190,8 @@ export const acquireWith = (
       runtime: Runtime.current,
       prefersAsyncReads: driver.name === "webgpu",
       threads,
-      skipped
+      skipped,
+      adapter: loaded?.adapter
     }
   })
 
@@ -210,7 +244,24 @@ export const layerCpu = layer("cpu")
 export const layerWasm = (options: BackendOptions = {}) => layer("wasm", options)
 
 /**
- * The WebGPU backend from `@tensorflow/tfjs-backend-webgpu`; needs `navigator.gpu` (browsers, Deno).
+ * The WebGPU backend from `@tensorflow/tfjs-backend-webgpu`. Browsers and Deno provide `navigator.gpu`;
+ * under Node and Bun, where there is none, it comes from Dawn in the optional peer `webgpu`, set up by the
+ * layer: Vulkan/Metal/D3D12 first, else OpenGL through EGL (Mesa's llvmpipe on a machine without a GPU;
+ * `EGL_PLATFORM=surfaceless` is set when unset). The service's `adapter` says which adapter it got; the
+ * device is destroyed when the scope closes, so the process exits. No package or no adapter fails with
+ * `BackendUnavailable` and the reason.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TensorBackend } from "@addrop/backends"
+ *
+ * const program = Effect.gen(function* () {
+ *   const backend = yield* TensorBackend.TensorBackend
+ *   console.log(backend.adapter?.device, backend.adapter?.via) // "llvmpipe-…", "Dawn, OpenGL (EGL)"
+ * })
+ * await Effect.runPromise(Effect.provide(program, TensorBackend.layerWebGpu))
+ * ```
  *
  * @since 0.1.0
  * @category layers

@@ -1,4 +1,6 @@
 import type { BackendName } from "../BackendName.js"
+import { detect } from "../Runtime.js"
+import type { AdapterInfo } from "../TensorBackend.js"
 
 /** How one backend is loaded into tfjs. Failures reject with a {@link DriverUnavailable}. */
 export interface Driver {
@@ -15,6 +17,8 @@ export interface Loaded {
   readonly ready?: () => number
   /** Called when the scope closes, after the previous backend was made current again (also on failure). */
   readonly release?: () => void
+  /** webgpu: the adapter `navigator.gpu` offers, as tfjs will request it. */
+  readonly adapter?: AdapterInfo
 }
 
 export interface DriverOptions {
@@ -100,8 +104,35 @@ const isBrowser = (): boolean => {
   return g.Deno === undefined && g.process?.versions?.node === undefined
 }
 
-interface GpuNavigator {
-  readonly gpu?: { requestAdapter(): Promise<unknown> }
+interface GpuAdapter {
+  readonly info?: Partial<Record<"vendor" | "architecture" | "device" | "description", string>>
+  readonly isFallbackAdapter?: boolean
+  readonly requestAdapterInfo?: () => Promise<GpuAdapter["info"]>
+}
+
+interface Gpu {
+  requestAdapter(options?: object): Promise<GpuAdapter | null>
+  readonly [dawn: symbol]: string | undefined
+}
+
+/** The runtime's `navigator.gpu`, if any (typed loosely: Node's lib has no WebGPU types). */
+const navigatorGpu = (): Gpu | undefined =>
+  (globalThis as unknown as { navigator?: { gpu?: Gpu } }).navigator?.gpu
+
+/** Names of software rasterisers behind WebGPU adapters (Mesa's llvmpipe/lavapipe/softpipe, SwiftShader, WARP). */
+const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render/i
+
+/** What an adapter says about itself (`info`, or `requestAdapterInfo()` in older browsers). */
+export const describeAdapter = async (adapter: GpuAdapter, via: string): Promise<AdapterInfo> => {
+  const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {}
+  const fields = {
+    vendor: info.vendor ?? "",
+    architecture: info.architecture ?? "",
+    device: info.device ?? "",
+    description: info.description ?? ""
+  }
+  const software = adapter.isFallbackAdapter === true || SOFTWARE.test(Object.values(fields).join(" "))
+  return { ...fields, software, via }
 }
 
 /**
@@ -116,7 +147,7 @@ export const makeDrivers = (
   rawImporter: (specifier: string) => Promise<unknown>,
   isRegistered: (tfjsName: string) => boolean = () => false
 ): Record<BackendName, Driver> => {
-  const drivers = makeImportingDrivers(optional(rawImporter))
+  const drivers = makeImportingDrivers(optional(rawImporter), isRegistered)
   // A thread count is applied by the package's own module, so asking for one still imports it.
   const reuse = (driver: Driver): Driver => ({
     ...driver,
@@ -125,11 +156,13 @@ export const makeDrivers = (
         ? Promise.resolve(undefined)
         : driver.load(options)
   })
-  return { ...drivers, cpu: reuse(drivers.cpu), wasm: reuse(drivers.wasm), webgpu: reuse(drivers.webgpu) }
+  // webgpu checks for an adapter (and, under Node and Bun, sets up Dawn) first, then skips the import itself.
+  return { ...drivers, cpu: reuse(drivers.cpu), wasm: reuse(drivers.wasm) }
 }
 
 const makeImportingDrivers = (
-  importer: (specifier: string) => Promise<unknown>
+  importer: (specifier: string) => Promise<unknown>,
+  isRegistered: (tfjsName: string) => boolean
 ): Record<BackendName, Driver> => {
   return {
     cpu: {
@@ -183,14 +216,30 @@ const makeImportingDrivers = (
       name: "webgpu",
       tfjsName: "webgpu",
       load: async () => {
-        const gpu = (globalThis.navigator as GpuNavigator | undefined)?.gpu
+        let gpu = navigatorGpu()
+        let release: (() => void) | undefined
+        const runtime = detect()
+        let via = `${runtime}'s navigator.gpu`
+        if (runtime === "node" || runtime === "bun") {
+          // Node and Bun have no WebGPU of their own: Dawn from the `webgpu` package stands in, and the
+          // only place that module is loaded is here.
+          const dawn = await import("./webgpuDawn.js")
+          if (gpu === undefined) await dawn.install(importer)
+          gpu = navigatorGpu()
+          if (gpu !== undefined && dawn.DAWN in gpu) {
+            release = dawn.release
+            via = `Dawn, ${gpu[dawn.DAWN]}`
+          }
+        }
         if (gpu === undefined) throw new DriverUnavailable("this runtime has no navigator.gpu (WebGPU)")
-        const adapter = await gpu.requestAdapter()
+        // As tfjs-backend-webgpu asks for it (base.ts), so that this is the adapter it will get.
+        const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" })
         if (adapter === null || adapter === undefined) {
           throw new DriverUnavailable("navigator.gpu.requestAdapter() found no GPU adapter")
         }
-        await importer("@tensorflow/tfjs-backend-webgpu")
-        return undefined
+        const info = await describeAdapter(adapter, via)
+        if (!isRegistered("webgpu")) await importer("@tensorflow/tfjs-backend-webgpu")
+        return release === undefined ? { adapter: info } : { adapter: info, release }
       }
     },
     node: {
