@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process"
 import os from "node:os"
 import { fileURLToPath } from "node:url"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Exit, type Scope } from "effect"
+import { runChild } from "./runChild.js"
 import { describe, expect, it } from "vitest"
 import { Runtime, TensorBackend, Tensors } from "../src/index.js"
 
@@ -84,55 +84,15 @@ describe.skipIf(Runtime.current === "browser")("threaded wasm under Node, Bun an
 
 const fixture = fileURLToPath(new URL("./fixtures/threaded-child.ts", import.meta.url))
 
-/** This runtime, running a TypeScript file against the packages' sources. */
-const childCommand = (args: Array<string>): [string, Array<string>] => {
-  switch (Runtime.current) {
-    case "bun":
-      return [process.execPath, [fixture, ...args]]
-    case "deno":
-      return [process.execPath, ["run", "-A", "--sloppy-imports", fixture, ...args]]
-    default:
-      return [process.execPath, ["--conditions=@addrop/source", "--import", "tsx", fixture, ...args]]
-  }
-}
-
-/**
- * Runs the fixture; resolves with its exit code, or null if it was still running `waitMs` after it started
- * or `graceMs` after it printed its result.
- */
-const runChild = (args: Array<string>, waitMs: number, graceMs = waitMs) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const [command, argv] = childCommand(args)
-    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    const kill = () => {
-      child.kill("SIGKILL")
-      resolve({ code: null, stdout, stderr })
-    }
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-      if (stdout.includes("\n")) setTimeout(kill, graceMs).unref()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000)
-    })
-    const timer = setTimeout(kill, waitMs)
-    child.on("exit", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-
 describe.skipIf(Runtime.current === "browser")("a process using threaded wasm", () => {
   it("exits by itself once the backend's scope closes (the pool is terminated)", async () => {
-    const { code, stdout, stderr } = await runChild([], 90_000)
+    const { code, stdout, stderr } = await runChild(fixture, [], 90_000)
     expect(code, stderr).toBe(0)
     expect(JSON.parse(stdout.trim().split("\n").at(-1)!)).toEqual({ threads: 2, sum: 64 * 64 * 64 })
   })
 
   it("control: with the scope left open the pool keeps the process alive", async () => {
-    const { code, stdout } = await runChild(["keep"], 90_000, 5_000)
+    const { code, stdout } = await runChild(fixture, ["keep"], 90_000, 5_000)
     // It computed (so it started), and was still running 5 s later when killed.
     expect(stdout).toContain('"threads":2')
     expect(code).toBeNull()

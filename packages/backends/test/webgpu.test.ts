@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Exit, type Scope } from "effect"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { Runtime, TensorBackend } from "../src/index.js"
 import { makeDrivers } from "../src/internal/drivers.js"
+import { runChild } from "./runChild.js"
 
 const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromise(Effect.scoped(effect))
 const failure = async <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => {
@@ -150,36 +150,9 @@ describe.runIf(runs)(`webgpu through Dawn${runs ? "" : ` (skipped: ${why})`}`, (
 
 const fixture = fileURLToPath(new URL("./fixtures/webgpu-child.ts", import.meta.url))
 
-const runChild = (args: Array<string>, waitMs: number, graceMs = waitMs) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const argv =
-      Runtime.current === "bun"
-        ? [fixture, ...args]
-        : ["--conditions=@addrop/source", "--import", "tsx", fixture, ...args]
-    const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    const kill = () => {
-      child.kill("SIGKILL")
-      resolve({ code: null, stdout, stderr })
-    }
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-      if (stdout.includes("\n")) setTimeout(kill, graceMs).unref()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000)
-    })
-    const timer = setTimeout(kill, waitMs)
-    child.on("exit", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-
 describe.runIf(runs)("a process using webgpu through Dawn", () => {
   it("exits by itself once the backend's scope closes (the device is destroyed)", async () => {
-    const { code, stdout, stderr } = await runChild([], 90_000)
+    const { code, stdout, stderr } = await runChild(fixture, [], 90_000)
     expect(code, stderr).toBe(0)
     const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")
     expect(result).toMatchObject({ backend: "webgpu", sum: 64 * 64 * 64 })
@@ -187,7 +160,7 @@ describe.runIf(runs)("a process using webgpu through Dawn", () => {
   })
 
   it("control: with the scope left open the device keeps the process alive", async () => {
-    const { code, stdout } = await runChild(["keep"], 90_000, 5_000)
+    const { code, stdout } = await runChild(fixture, ["keep"], 90_000, 5_000)
     expect(stdout).toContain('"backend":"webgpu"')
     expect(code).toBeNull()
   })
