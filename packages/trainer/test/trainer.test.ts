@@ -27,6 +27,24 @@ const evaluate = accuracyEvaluator(dev, Evaluate.predict)
 // Enough data for the tiny model to learn the task within four epochs.
 const larger = syntheticData(256, 8)
 
+/** Runs a fresh model with `config` and kills the run as step `step` starts (a crash); returns its exit. */
+const runKilledAtStep = (config: Trainer.TrainerConfig, step: number) =>
+  Effect.runPromiseExit(
+    Effect.promise(() =>
+      runWasm(
+        Trainer.run({
+          model: makeModel(),
+          data: train,
+          evaluate,
+          config,
+          hooks: {
+            onEvent: (e) => (e.type === "step" && e.step === step ? Effect.die("killed") : Effect.void)
+          }
+        })
+      )
+    )
+  )
+
 describe("Trainer.run", () => {
   it("learns a synthetic task with cross-tuned AD-Drop, following the schedule, and reports events", async () => {
     dir = tempDir()
@@ -114,21 +132,7 @@ describe("Trainer.run", () => {
     dir = tempDir()
     const config = trainerConfig({ epochs: 3, outDir: dir.path, checkpointEvery: 4 })
     // Crash in the middle of epoch 2, after the checkpoint of step 16.
-    const crashed = await Effect.runPromiseExit(
-      Effect.promise(() =>
-        runWasm(
-          Trainer.run({
-            model: makeModel(),
-            data: train,
-            evaluate,
-            config,
-            hooks: {
-              onEvent: (e) => (e.type === "step" && e.step === 17 ? Effect.die("killed") : Effect.void)
-            }
-          })
-        )
-      )
-    )
+    const crashed = await runKilledAtStep(config, 17)
     expect(crashed._tag).toBe("Failure")
     const resumed = await runWasm(
       Effect.gen(function* () {
@@ -182,21 +186,7 @@ describe("Trainer.run", () => {
     dir = tempDir()
     const config = trainerConfig({ epochs: 2, outDir: dir.path, checkpointEvery: 4 })
     // Stop in epoch 2 after the checkpoint of step 12, so the state has a current epoch and a last evaluation.
-    await Effect.runPromiseExit(
-      Effect.promise(() =>
-        runWasm(
-          Trainer.run({
-            model: makeModel(),
-            data: train,
-            evaluate,
-            config,
-            hooks: {
-              onEvent: (e) => (e.type === "step" && e.step === 13 ? Effect.die("killed") : Effect.void)
-            }
-          })
-        )
-      )
-    )
+    await runKilledAtStep(config, 13)
     const latest = JSON.parse(readFileSync(join(dir.path, "checkpoints", "latest.json"), "utf8"))
     const statePath = join(dir.path, "checkpoints", latest.checkpoint, "trainer_state.json")
     const v2 = JSON.parse(readFileSync(statePath, "utf8")) as RunState.TrainerState
