@@ -7,6 +7,7 @@
 //   node scripts/matrix.mjs                 # every runtime; a table, then exit 1 on any failure or empty cell
 //   node scripts/matrix.mjs --json          # one JSON line per cell: {runtime, backend, passed, failed, skipped}
 //   node scripts/matrix.mjs --runtime deno  # one runtime (repeatable)
+//   node scripts/matrix.mjs --projects      # the projects it runs, one per line
 //
 // A cell that ran zero passing tests fails the run: an expected backend must be exercised, not only listed.
 import { spawnSync } from "node:child_process"
@@ -75,6 +76,12 @@ export const countByBackend = (report) => {
 
 const main = () => {
   const argv = process.argv.slice(2)
+  // `--projects`: every project the matrix runs, one per line, so that scripts/test-all.sh leaves them out of
+  // its plain Node leg without keeping a second list.
+  if (argv.includes("--projects")) {
+    for (const project of new Set(runs.flatMap((r) => r.projects))) console.log(project)
+    return
+  }
   const json = argv.includes("--json")
   const chosen = argv.flatMap((a, i) => (argv[i - 1] === "--runtime" ? [a] : []))
   const known = [...new Set(runs.map((r) => r.runtime))]

@@ -22,14 +22,12 @@ step "build, typecheck, lint (turbo)"
 turbo run build typecheck lint --output-logs=errors-only
 
 step "tests under Node $(node --version) (every package but the backend-sensitive ones, which the matrix runs)"
-turbo run test --concurrency=2 --output-logs=errors-only --filter='!@addrop/conformance' \
-  --filter='!@addrop/attention' --filter='!@addrop/mask' --filter='!@addrop/attribution' --filter='!@addrop/models' \
-  --filter='!@addrop/edge-worker' --filter='!@addrop/custom-trainer'
+matrix_projects=$(node scripts/matrix.mjs --projects)
+turbo run test --concurrency=2 --output-logs=errors-only $(printf -- "--filter=!%s " $matrix_projects)
 
 # Each runtime names the backends it must run (node: cpu, wasm, webgpu through Dawn on llvmpipe; bun: cpu, wasm;
-# deno: cpu, wasm, webgpu on lavapipe; and
-# the conformance suite on wasm-threads, a pool of 2, in all three): a named backend that cannot start fails its
-# tests with the reason, and a cell with no passing test fails.
+# deno: cpu, wasm, webgpu on lavapipe; and the conformance suite on wasm-threads, a pool of 2, in all three): a
+# named backend that cannot start fails its tests with the reason, and a cell with no passing test fails.
 step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno; the edge worker in workerd)"
 node scripts/matrix.mjs
 
