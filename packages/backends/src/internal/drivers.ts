@@ -98,10 +98,10 @@ export const requestedThreads = (threads: DriverOptions["threads"], cores: () =>
 /** The most threads tfjs' compiled wasm pool allows (`max_num_threads` in its backend.cc). */
 export const MAX_WASM_THREADS = 8
 
-/** Whether this is a browser (tfjs' own threaded path applies there) rather than Node, Bun or Deno. */
+/** Whether this is a browser or a Worker (tfjs' own threaded path applies there) rather than Node, Bun or Deno. */
 const isBrowser = (): boolean => {
-  const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown }
-  return g.Deno === undefined && g.process?.versions?.node === undefined
+  const runtime = detect()
+  return runtime === "browser" || runtime === "workerd"
 }
 
 interface GpuAdapter {
