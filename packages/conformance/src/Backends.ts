@@ -13,6 +13,7 @@ import { BackendName, TensorBackend } from "@addrop/backends"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, it } from "vitest"
+import { env } from "./internal/env.js"
 
 /** A backend configuration tests can ask for: a backend name, or `wasm-threads`. */
 export type TestBackend = BackendName.BackendName | "wasm-threads"
@@ -39,8 +40,7 @@ export interface BackendStatus {
 }
 
 const requestedList = (): string | undefined => {
-  const raw = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
-    ?.ADDROP_TEST_BACKENDS
+  const raw = env().ADDROP_TEST_BACKENDS
   return raw === undefined || raw.trim() === "" ? undefined : raw
 }
 

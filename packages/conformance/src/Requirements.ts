@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { describe, it } from "vitest"
+import { env } from "./internal/env.js"
 
 /** A system component a test needs, and why it is missing ("" when present). */
 export interface Requirement {
@@ -17,9 +18,6 @@ export interface Requirement {
   /** The command that installs it. */
   readonly install: string
 }
-
-const env = (): Record<string, string | undefined> =>
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
 
 /**
  * Whether missing components fail instead of skip: `CI` is set to anything but "", "0" or "false".
