@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # On a machine with a GPU: WebGPU under Node through Dawn (npm package `webgpu`, Vulkan/Metal/D3D12), checked
 # for real. For each backend (default: webgpu) it
-#   1. starts the backend's layer and reads the adapter it got (webgpu; none for the others),
+#   1. starts the backend's layer and reads the adapter it got (webgpu) or the tfjs-node package and whether
+#      it runs on a GPU (node, node-gpu: node-gpu without a CUDA device fails here, exit 3),
 #   2. runs the conformance suite on it under Node (ADDROP_TEST_BACKENDS=<backend>, CI=1: it must start),
 #   3. runs `addrop bench --backend <backend> --json`,
 # and prints one JSON line per backend on stdout:
-#   {"backend":"webgpu","adapter":{…,"software":false,"via":"Dawn, Vulkan/Metal/D3D12"},
+#   {"backend":"webgpu","adapter":{…,"software":false,"via":"Dawn, Vulkan/Metal/D3D12"},"native":null,
 #    "conformance":{"passed":57,"failed":0,"skipped":0},"bench":[{…one line of addrop bench…}],"ok":true}
 # The test runner's and the bench's own output go to stderr. It exits 1 when a check fails, and 3 at once,
 # before the suites, when webgpu finds no adapter or only a software rasteriser (Mesa's llvmpipe/lavapipe,
@@ -89,7 +90,9 @@ for backend in "${list[@]}"; do
         process.exit(3)
       }
       const adapter = exit.value.adapter ?? null
-      console.log(JSON.stringify(adapter))
+      // node / node-gpu: which tfjs-node package runs and whether TensorFlow placed ops on a GPU (node-gpu
+      // fails to start above when it has no CUDA device, rather than running on the CPU).
+      console.log(JSON.stringify({ adapter, native: exit.value.native ?? null }))
       if (adapter?.software && process.env.ADDROP_ALLOW_SOFTWARE !== "1") {
         console.error(`device-check: ${name} got a software rasteriser (${adapter.device || adapter.description}, via ${adapter.via}), not a GPU; is the GPU'"'"'s Vulkan driver installed (vulkaninfo --summary)?`)
         process.exit(4)
@@ -131,7 +134,8 @@ for backend in "${list[@]}"; do
       const bench = JSON.parse(e.BENCH)
       const ok = e.CONFORMANCE_OK === "true" && conformance.passed > 0 && conformance.failed === 0 &&
         e.BENCH_OK === "true" && bench.length > 0 && bench.every((r) => r.error === undefined)
-      console.log(JSON.stringify({ backend: e.BACKEND, adapter: JSON.parse(e.ADAPTER), conformance, bench, ok }))
+      const { adapter, native } = JSON.parse(e.ADAPTER)
+      console.log(JSON.stringify({ backend: e.BACKEND, adapter, native, conformance, bench, ok }))
       process.exit(ok ? 0 : 1)
     '
   ) || status=1

@@ -64,6 +64,30 @@ export interface AdapterInfo {
 }
 
 /**
+ * What a native backend (`node`, `node-gpu`) runs: the tfjs-node package that owns tfjs' `tensorflow`
+ * backend in this process, and whether TensorFlow placed its ops on a GPU. `node-gpu` only starts with
+ * `gpu: true`; without a CUDA device it fails with `BackendUnavailable` instead of running on the CPU.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TensorBackend } from "@addrop/backends"
+ *
+ * const program = Effect.gen(function* () {
+ *   const { native } = yield* TensorBackend.TensorBackend
+ *   console.log(native) // { package: "@tensorflow/tfjs-node-gpu", gpu: true }
+ * })
+ * await Effect.runPromise(Effect.provide(program, TensorBackend.layerNodeGpu))
+ * ```
+ * @since 0.1.0
+ * @category models
+ */
+export interface NativeInfo {
+  readonly package: "@tensorflow/tfjs-node" | "@tensorflow/tfjs-node-gpu"
+  readonly gpu: boolean
+}
+
+/**
  * The running tensor backend.
  *
  * @example
@@ -99,6 +123,8 @@ export class TensorBackend extends Context.Service<
     readonly skipped: ReadonlyArray<SkippedBackend>
     /** webgpu: the adapter it runs on; undefined for the other backends. */
     readonly adapter: AdapterInfo | undefined
+    /** node, node-gpu: the tfjs-node package and whether it runs on a GPU; undefined for the others. */
+    readonly native: NativeInfo | undefined
   }
 >()("@addrop/backends/TensorBackend") {}
 
@@ -183,15 +209,16 @@ export const acquireWith = (
         cause: new Error(`tf.setBackend("${driver.tfjsName}") returned false`)
       })
     }
-    const threads = yield* Effect.try({ try: () => loaded?.ready?.() ?? 1, catch: unavailable })
+    const started = yield* Effect.try({ try: () => loaded?.ready?.() ?? { threads: 1 }, catch: unavailable })
     return {
       name: driver.name,
       tfjsName: driver.tfjsName,
       runtime: Runtime.current,
       prefersAsyncReads: driver.name === "webgpu",
-      threads,
+      threads: started.threads,
       skipped,
-      adapter: loaded?.adapter
+      adapter: loaded?.adapter,
+      native: started.native
     }
   })
 

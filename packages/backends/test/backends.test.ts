@@ -7,6 +7,14 @@ import { dynamicImport, makeDrivers } from "../src/internal/drivers.js"
 const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromise(Effect.scoped(effect))
 const runExit = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) =>
   Effect.runPromiseExit(Effect.scoped(effect))
+/** The typed failure of a scoped effect, if it failed with one. */
+const failureOf = async (effect: Effect.Effect<unknown, unknown, Scope.Scope>) => {
+  const exit = await runExit(effect)
+  const reason = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+  return reason !== undefined && "error" in reason
+    ? (reason.error as { _tag: string; reason: string; install?: string; message: string })
+    : undefined
+}
 
 describe("Runtime", () => {
   it("detects each runtime from its globals", () => {
@@ -74,13 +82,7 @@ describe("TensorBackend layers", () => {
 
   it("absent optional peers fail with a typed error that names the package to install", async () => {
     for (const name of ["node", "node-gpu"] as const) {
-      const exit = await runExit(TensorBackend.make(name))
-      expect(Exit.isFailure(exit)).toBe(true)
-      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
-      const failure =
-        error !== undefined && "error" in error
-          ? (error.error as { _tag: string; install?: string; message: string })
-          : undefined
+      const failure = await failureOf(TensorBackend.make(name))
       const pkg = name === "node" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu"
       expect(failure?._tag).toBe("BackendUnavailable")
       expect(failure?.install).toBe(`npm install ${pkg}`)
@@ -88,24 +90,33 @@ describe("TensorBackend layers", () => {
     }
   })
 
-  it("a present package takes the same path: a fake tfjs-node that registers a backend is loaded and started", async () => {
-    // The loader is swapped for one that "finds" @tensorflow/tfjs-node and registers a cpu-backed backend
-    // under tfjs-node's registry name, exactly what importing the real package does.
-    const imported: Array<string> = []
-    const drivers = makeDrivers(async (specifier) => {
+  // A fake tfjs-node / tfjs-node-gpu: importing either registers a cpu-backed backend under tfjs-node's
+  // registry name, with the two fields tfjs-node's NodeJSKernelBackend sets when it starts. As with the real
+  // packages, the first one imported in the process owns the name; `native` says what it reports.
+  const native: { isGPUPackage?: boolean; isUsingGpuDevice?: boolean } = {}
+  const fakeNativeImporter = (installed: ReadonlyArray<string>, imported: Array<string> = []) =>
+    makeDrivers(async (specifier) => {
       imported.push(specifier)
-      if (specifier === "@tensorflow/tfjs-node") {
-        const cpu =
-          tf.findBackend("cpu") ?? (await import("@tensorflow/tfjs-backend-cpu"), tf.findBackend("cpu"))
-        if (tf.findBackendFactory("tensorflow") === null) {
-          tf.registerBackend("tensorflow", () => Object.create(cpu!))
-          for (const config of tf.getKernelsForBackend("cpu"))
-            tf.registerKernel({ ...config, backendName: "tensorflow" })
-        }
-        return {}
+      if (!installed.includes(specifier)) throw new Error(`Cannot find package '${specifier}'`)
+      await import("@tensorflow/tfjs-backend-cpu")
+      const cpu = tf.findBackend("cpu")
+      if (tf.findBackendFactory("tensorflow") === null) {
+        tf.registerBackend("tensorflow", () =>
+          Object.create(cpu, {
+            isGPUPackage: { get: () => native.isGPUPackage },
+            isUsingGpuDevice: { get: () => native.isUsingGpuDevice }
+          })
+        )
+        for (const config of tf.getKernelsForBackend("cpu"))
+          tf.registerKernel({ ...config, backendName: "tensorflow" })
       }
-      throw new Error(`Cannot find package '${specifier}'`)
+      return {}
     })
+
+  it("a present package takes the same path: a fake tfjs-node that registers a backend is loaded and started", async () => {
+    Object.assign(native, { isGPUPackage: false, isUsingGpuDevice: false })
+    const imported: Array<string> = []
+    const drivers = fakeNativeImporter(["@tensorflow/tfjs-node"], imported)
     const result = await run(
       Effect.gen(function* () {
         const auto = yield* TensorBackend.autoWith(drivers, { candidates: ["node-gpu", "node", "cpu"] })
@@ -114,10 +125,40 @@ describe("TensorBackend layers", () => {
     )
     expect(imported).toEqual(["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"])
     expect(result.auto.name).toBe("node")
+    expect(result.auto.native).toEqual({ package: "@tensorflow/tfjs-node", gpu: false })
     expect(result.current).toBe("tensorflow")
     expect(result.auto.skipped).toEqual([
       { backend: "node-gpu", reason: "package @tensorflow/tfjs-node-gpu is not installed" }
     ])
+  })
+
+  it("node-gpu starts only on a CUDA device, and says which package runs", async () => {
+    const drivers = fakeNativeImporter(["@tensorflow/tfjs-node-gpu"])
+    // tfjs-node-gpu without a usable CUDA device runs TensorFlow on the CPU: refused, with the reason.
+    Object.assign(native, { isGPUPackage: true, isUsingGpuDevice: false })
+    const noCuda = await failureOf(TensorBackend.acquireWith(drivers["node-gpu"]))
+    expect(noCuda?._tag).toBe("BackendUnavailable")
+    expect(noCuda?.reason).toMatch(/found no CUDA GPU/)
+    expect(tf.getBackend()).not.toBe("tensorflow")
+    Object.assign(native, { isGPUPackage: true, isUsingGpuDevice: true })
+    const started = await run(TensorBackend.acquireWith(drivers["node-gpu"]))
+    expect(started).toMatchObject({ name: "node-gpu", tfjsName: "tensorflow" })
+    expect(started.native).toEqual({ package: "@tensorflow/tfjs-node-gpu", gpu: true })
+  })
+
+  it("node and node-gpu share tfjs' name, so asking for the one that did not load it fails instead of running the other", async () => {
+    const both = fakeNativeImporter(["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"])
+    Object.assign(native, { isGPUPackage: false, isUsingGpuDevice: false })
+    const gpuAsked = await failureOf(TensorBackend.acquireWith(both["node-gpu"]))
+    expect(gpuAsked?._tag).toBe("BackendUnavailable")
+    expect(gpuAsked?.reason).toContain("is @tensorflow/tfjs-node, not @tensorflow/tfjs-node-gpu")
+    Object.assign(native, { isGPUPackage: true, isUsingGpuDevice: true })
+    const cpuAsked = await failureOf(TensorBackend.acquireWith(both.node))
+    expect(cpuAsked?.reason).toContain("is @tensorflow/tfjs-node-gpu, not @tensorflow/tfjs-node")
+    // A backend that reports nothing is not taken for either.
+    Object.assign(native, { isGPUPackage: undefined, isUsingGpuDevice: undefined })
+    expect((await failureOf(TensorBackend.acquireWith(both.node)))?.reason).toContain("isGPUPackage missing")
+    Object.assign(native, { isGPUPackage: false, isUsingGpuDevice: false })
   })
 
   it("auto picks the fastest backend that starts and reports what it skipped", async () => {

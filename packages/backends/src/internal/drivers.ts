@@ -1,6 +1,7 @@
+import * as tf from "@tensorflow/tfjs-core"
 import type { BackendName } from "../BackendName.js"
 import { detect } from "../Runtime.js"
-import type { AdapterInfo } from "../TensorBackend.js"
+import type { AdapterInfo, NativeInfo } from "../TensorBackend.js"
 
 /** How one backend is loaded into tfjs. Failures reject with a {@link DriverUnavailable}. */
 export interface Driver {
@@ -13,8 +14,8 @@ export interface Driver {
 
 /** What a driver needs once the backend is current, and when its scope closes. */
 export interface Loaded {
-  /** Called once `tf.ready()` resolved: checks what started and returns the threads the backend runs. */
-  readonly ready?: () => number
+  /** Called once `tf.ready()` resolved: checks what started (throwing {@link DriverUnavailable}) and reports it. */
+  readonly ready?: () => Started
   /** Called when the scope closes, after the previous backend was made current again (also on failure). */
   readonly release?: () => void
   /** webgpu: the adapter `navigator.gpu` offers, as tfjs will request it. */
@@ -27,6 +28,14 @@ export interface DriverOptions {
    * (`navigator.hardwareConcurrency`, `os.availableParallelism()`); unset or 1 is single-threaded.
    */
   readonly threads?: number | "auto" | undefined
+}
+
+/** What a backend reports once started. */
+export interface Started {
+  /** The threads it computes on (wasm's pool; 1 otherwise). */
+  readonly threads: number
+  /** node, node-gpu: which tfjs-node package runs and whether TensorFlow placed ops on a GPU. */
+  readonly native?: NativeInfo
 }
 
 /** A backend that cannot run here, with the reason and the command that would fix it, if any. */
@@ -183,7 +192,7 @@ const makeImportingDrivers = (
           const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
           // tfjs' own threaded build applies where the page is cross-origin isolated.
           if (options.threads !== undefined) wasm.setThreadsCount?.(threads)
-          return { ready: () => wasm.getThreadsCount?.() ?? 1 }
+          return { ready: () => ({ threads: wasm.getThreadsCount?.() ?? 1 }) }
         }
         // Node, Bun, Deno: the only place `node:` modules are loaded.
         const { dropThreadedInstance, machineCores, prepare } = await import("./wasmThreads.js")
@@ -193,7 +202,7 @@ const makeImportingDrivers = (
         if (threads === 1) {
           // A threaded instance left by an earlier scope must not serve a single-threaded request.
           dropThreadedInstance()
-          return { ready: actual }
+          return { ready: () => ({ threads: actual() }) }
         }
         wasm.setThreadsCount?.(threads)
         const threaded = prepare(threads)
@@ -206,7 +215,7 @@ const makeImportingDrivers = (
                 `asked for ${threads} wasm threads, tfjs' pool started ${got} (needs SharedArrayBuffer and worker_threads)`
               )
             }
-            return got
+            return { threads: got }
           },
           release: threaded.release
         }
@@ -246,17 +255,57 @@ const makeImportingDrivers = (
       name: "node",
       tfjsName: "tensorflow",
       load: async () => {
-        await importer("@tensorflow/tfjs-node")
-        return undefined
+        await importer(NODE_PACKAGE.node)
+        return { ready: () => ({ threads: 1, native: verifyNative("node") }) }
       }
     },
     "node-gpu": {
       name: "node-gpu",
       tfjsName: "tensorflow",
       load: async () => {
-        await importer("@tensorflow/tfjs-node-gpu")
-        return undefined
+        await importer(NODE_PACKAGE["node-gpu"])
+        return { ready: () => ({ threads: 1, native: verifyNative("node-gpu") }) }
       }
     }
   }
+}
+
+/** The npm package behind each native backend. */
+export const NODE_PACKAGE = {
+  node: "@tensorflow/tfjs-node",
+  "node-gpu": "@tensorflow/tfjs-node-gpu"
+} as const
+
+/** The fields tfjs-node's `NodeJSKernelBackend` sets when it starts (tfjs-node 4.x). */
+interface NativeBackend {
+  readonly isGPUPackage?: boolean
+  readonly isUsingGpuDevice?: boolean
+}
+
+/**
+ * Checks that the current `tensorflow` backend is the package asked for, and for node-gpu that TensorFlow
+ * found a CUDA device. tfjs-node and tfjs-node-gpu register under one name and the first one imported in a
+ * process keeps it, so with both installed a `node-gpu` request could otherwise run CPU TensorFlow; and
+ * tfjs-node-gpu itself falls back to the CPU silently when CUDA or cuDNN is missing.
+ */
+export const verifyNative = (asked: "node" | "node-gpu"): NativeInfo => {
+  const backend = tf.backend() as unknown as NativeBackend
+  if (typeof backend.isGPUPackage !== "boolean") {
+    throw new DriverUnavailable(
+      `the "tensorflow" backend does not report which tfjs-node package it is (isGPUPackage missing); ${NODE_PACKAGE[asked]} 4.x is required`
+    )
+  }
+  const running = backend.isGPUPackage ? "node-gpu" : "node"
+  if (running !== asked) {
+    throw new DriverUnavailable(
+      `the "tensorflow" backend in this process is ${NODE_PACKAGE[running]}, not ${NODE_PACKAGE[asked]}: both register under one tfjs name and the first imported keeps it, so only one can run per process`
+    )
+  }
+  const gpu = backend.isUsingGpuDevice === true
+  if (asked === "node-gpu" && !gpu) {
+    throw new DriverUnavailable(
+      `${NODE_PACKAGE["node-gpu"]} loaded but TensorFlow found no CUDA GPU (it would run on the CPU): check the NVIDIA driver, CUDA and cuDNN versions TensorFlow requires, and CUDA_VISIBLE_DEVICES`
+    )
+  }
+  return { package: NODE_PACKAGE[asked], gpu }
 }
