@@ -78,7 +78,7 @@ const mini16x128: StepConfig = {
   threads: bothThreads
 }
 
-const matmul512: MatmulConfig = { size: 512, rounds: 5, threads: bothThreads }
+const matmul512: MatmulConfig = { size: 512, rounds: 3, threads: bothThreads }
 
 const tinyRun: RunConfig = { preset: "tiny", backend: "wasm", batch: 8, seq: 64, epochs: 2, stepsPerEpoch: 4 }
 
