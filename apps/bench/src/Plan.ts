@@ -128,3 +128,59 @@ export const tinyMini: Plan = {
 }
 
 export const plans: Readonly<Record<string, Plan>> = { full, quick, "tiny-mini": tinyMini }
+
+/** What the command line narrows a plan to; unset keeps the plan's own. */
+export interface Selection {
+  readonly presets?: ReadonlyArray<string> | undefined
+  readonly backends?: ReadonlyArray<string> | undefined
+  /** Replaces the thread settings of every configuration and of the matmul. */
+  readonly threads?: ReadonlyArray<Threads> | undefined
+  /** False drops the whole runs. */
+  readonly runs?: boolean | undefined
+  /** False drops the matmul. */
+  readonly matmul?: boolean | undefined
+}
+
+/**
+ * A plan narrowed to the selected presets and backends (configurations left without a backend are
+ * dropped), with the selected thread settings.
+ *
+ * @example
+ * ```ts
+ * const baseOnly = select(full, { presets: ["base"], threads: [1], runs: false })
+ * ```
+ */
+export const select = (plan: Plan, selection: Selection): Plan => {
+  const { presets, backends, threads } = selection
+  const keeps = (xs: ReadonlyArray<string> | undefined, x: string) => xs === undefined || xs.includes(x)
+  return {
+    name: plan.name,
+    steps: plan.steps
+      .filter((s) => keeps(presets, s.preset))
+      .map((s) => ({
+        ...s,
+        backends: s.backends.filter((b) => keeps(backends, b)),
+        threads: threads ?? s.threads
+      }))
+      .filter((s) => s.backends.length > 0),
+    runs:
+      selection.runs === false
+        ? []
+        : plan.runs.filter((r) => keeps(presets, r.preset) && keeps(backends, r.backend)),
+    matmul:
+      selection.matmul === false || plan.matmul === undefined
+        ? undefined
+        : { ...plan.matmul, threads: threads ?? plan.matmul.threads }
+  }
+}
+
+/** `--threads 1,all`: thread counts (positive integers) or `all`; throws on anything else. */
+export const parseThreads = (text: string): Array<Threads> =>
+  text.split(",").map((item) => {
+    const t = item.trim()
+    if (t === "all") return "all"
+    const n = Number(t)
+    if (t === "" || !Number.isSafeInteger(n) || n < 1)
+      throw new Error(`--threads: expected positive counts or "all", got "${item}"`)
+    return n
+  })

@@ -65,43 +65,17 @@ const writeReport = (results: Report.Results) => {
 const load1 = () => Math.round(loadavg()[0]! * 100) / 100
 const loads = () => loadavg().map((x) => Math.round(x * 100) / 100)
 
-const parseThreads = (text: string): Array<Plan.Threads> =>
-  text.split(",").map((t) => {
-    if (t === "all") return "all"
-    const n = Number(t)
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--threads: expected counts or "all", got ${t}`)
-    return n
-  })
-
 const selectPlan = (): Plan.Plan => {
   const plan = Plan.plans[values.plan]
   if (plan === undefined)
     throw new Error(`unknown plan ${values.plan}; expected ${Object.keys(Plan.plans).join(", ")}`)
-  const presets = values.presets?.split(",")
-  const backends = values.backends?.split(",")
-  const threads = values.threads === undefined ? undefined : parseThreads(values.threads)
-  return {
-    name: plan.name,
-    steps: plan.steps
-      .filter((s) => presets === undefined || presets.includes(s.preset))
-      .map((s) => ({
-        ...s,
-        backends: s.backends.filter((b) => backends === undefined || backends.includes(b)),
-        threads: threads ?? s.threads
-      }))
-      .filter((s) => s.backends.length > 0),
-    runs: values["no-runs"]
-      ? []
-      : plan.runs.filter(
-          (r) =>
-            (presets === undefined || presets.includes(r.preset)) &&
-            (backends === undefined || backends.includes(r.backend))
-        ),
-    matmul:
-      values["no-matmul"] || plan.matmul === undefined
-        ? undefined
-        : { ...plan.matmul, threads: threads ?? plan.matmul.threads }
-  }
+  return Plan.select(plan, {
+    presets: values.presets?.split(","),
+    backends: values.backends?.split(","),
+    threads: values.threads === undefined ? undefined : Plan.parseThreads(values.threads),
+    runs: !values["no-runs"],
+    matmul: !values["no-matmul"]
+  })
 }
 
 const program = Effect.gen(function* () {

@@ -266,6 +266,28 @@ describe("plans", () => {
   })
 })
 
+describe("plan selection", () => {
+  it("narrows to presets and backends, replaces the thread settings and drops what is switched off", () => {
+    const base = Plan.select(Plan.full, { presets: ["base"], threads: [1], runs: false })
+    expect(base.steps.map((s) => [s.preset, s.threads])).toEqual([["base", [1]]])
+    expect(base.runs).toEqual([])
+    expect(base.matmul?.threads).toEqual([1])
+    const cpu = Plan.select(Plan.full, { backends: ["cpu"], matmul: false })
+    expect(cpu.steps.map((s) => `${s.preset} ${s.batch}×${s.seq} ${s.backends.join(",")}`)).toEqual([
+      "tiny 8×64 cpu"
+    ])
+    expect(cpu.runs.map((r) => r.backend)).toEqual(["cpu"])
+    expect(cpu.matmul).toBeUndefined()
+    expect(Plan.select(Plan.quick, {})).toEqual(Plan.quick)
+  })
+
+  it("parses thread counts and all, and rejects anything else", () => {
+    expect(Plan.parseThreads("1,all,4")).toEqual([1, "all", 4])
+    for (const bad of ["0", "1.5", "two", "1,", "-2"])
+      expect(() => Plan.parseThreads(bad)).toThrow(/--threads/)
+  })
+})
+
 it("replaces only the generated section of BENCHMARKS.md", () => {
   const document = `# Benchmarks\n\nprose\n\n${Report.START}\nold\n${Report.END}\n\nmore prose\n`
   const updated = Report.replaceSection(document, `${Report.START}\nnew\n${Report.END}`)
