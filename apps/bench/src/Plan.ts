@@ -111,7 +111,7 @@ export const full: Plan = {
   matmul: matmul512
 }
 
-/** A few minutes: tiny 16 × 128 only, on wasm, with 1 and all threads. */
+/** Tiny 16 × 128 only, on wasm, with 1 and all threads: a few minutes (9 on 2 shared cores at load 10–24). */
 export const quick: Plan = {
   name: "quick",
   steps: [tiny16x128],
@@ -119,7 +119,7 @@ export const quick: Plan = {
   matmul: matmul512
 }
 
-/** Tiny and mini at 16 × 128 without BERT-base (about a quarter of an hour on 2 cores). */
+/** Tiny and mini at 16 × 128 without BERT-base (24 minutes on 2 shared cores at load 8–35). */
 export const tinyMini: Plan = {
   name: "tiny-mini",
   steps: [tiny16x128, mini16x128],
