@@ -9,6 +9,8 @@ import * as tf from "@tensorflow/tfjs-core"
 export interface Machine {
   /** `nproc`: the CPUs this process may use. */
   readonly nproc: number
+  /** `os.availableParallelism()`: the cores wasm's `threads: "auto"` counts (absent in older results). */
+  readonly cores?: number | undefined
   /** `model name` from /proc/cpuinfo. */
   readonly cpu: string
   readonly memoryGb: number
@@ -63,6 +65,7 @@ const pythonVersions = (python: string): { python: string; torch: string } => {
 
 export const describe = (python: string): Machine => ({
   nproc: nproc(),
+  cores: availableParallelism(),
   cpu: cpuModel(),
   memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
   os: osName(),

@@ -5,7 +5,10 @@
  * to the step time; `share` is of the sum of the top-level kernels.
  *
  *   npm run profile -w @addrop/bench-app -- [--preset tiny] [--backend wasm] [--batch 32] [--seq 48]
- *     [--phase ft|addrop] [--layers 0|all] [--top 20]
+ *     [--phase ft|addrop] [--layers 0|all] [--threads 1|N|auto] [--top 20]
+ *
+ * With `--threads` above 1 the kernels run on wasm's pool; `tf.profile` times each kernel call from the
+ * calling thread, so the shares stay comparable with the single-threaded profile.
  */
 import { parseArgs } from "node:util"
 import { TensorBackend } from "@addrop/backends"
@@ -24,9 +27,12 @@ const { values } = parseArgs({
     phase: { type: "string", default: "ft" },
     layers: { type: "string", default: "all" },
     warmup: { type: "string", default: "2" },
+    threads: { type: "string", default: "1" },
     top: { type: "string", default: "20" }
   }
 })
+
+const threads = values.threads === "auto" ? "auto" : Number(values.threads)
 
 const spec: BenchCase.CaseSpec = {
   preset: values.preset as Presets.PresetName,
@@ -42,17 +48,19 @@ const kind: BenchCase.StepKind =
     : { phase: "ft" }
 
 const steps = (count: number) =>
-  Effect.runPromise(
-    Effect.scoped(
-      Effect.provide(
-        StepBench.measureTimes({ ...spec, warmup: 0, steps: count }, [kind], { breakdownSamples: 0 }),
-        TensorBackend.layer(spec.backend)
-      )
-    )
-  )
+  StepBench.measureTimes({ ...spec, warmup: 0, steps: count }, [kind], { breakdownSamples: 0 })
 
-const [warm] = await steps(Number(values.warmup))
-const profile = await tf.profile(() => steps(1).then(() => undefined))
+// Warm steps and the profiled step share one backend: a threaded pool is started once and shut down when
+// the scope closes (starting wasm again in the same process would time a cold module).
+const { warm, profile } = await Effect.runPromise(
+  Effect.gen(function* () {
+    const [warm] = yield* steps(Number(values.warmup))
+    const profile = yield* Effect.promise(() =>
+      tf.profile(() => Effect.runPromise(steps(1)).then(() => undefined))
+    )
+    return { warm, profile }
+  }).pipe(Effect.provide(TensorBackend.layer(spec.backend, threads === 1 ? {} : { threads })), Effect.scoped)
+)
 const totals = new Map<string, { ms: number; calls: number }>()
 let topLevel = 0
 for (const kernel of profile.kernels) {
@@ -62,7 +70,7 @@ for (const kernel of profile.kernels) {
   if (!kernel.name.startsWith("addrop.")) topLevel += ms
 }
 process.stdout.write(
-  `${spec.backend} ${spec.preset} B=${spec.batch} L=${spec.seq} ${values.phase}${kind.phase === "addrop" ? ` (${values.layers})` : ""}: warm step ${warm?.medianMs.toFixed(0)} ms\n`
+  `${spec.backend}${threads === 1 ? "" : ` threads=${threads}`} ${spec.preset} B=${spec.batch} L=${spec.seq} ${values.phase}${kind.phase === "addrop" ? ` (${values.layers})` : ""}: warm step ${warm?.medianMs.toFixed(0)} ms\n`
 )
 process.stdout.write("kernel                         calls   total ms   share\n")
 for (const [name, { ms, calls }] of [...totals]
