@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { expect, it } from "vitest"
 import {
+  adamw,
+  adamwImplementation,
   add,
   customOp,
   dense,
@@ -13,6 +15,7 @@ import {
   scale
 } from "@addrop/ops"
 import { describeBackends, expectAllClose, seededTensor, statuses } from "../src/index.js"
+import { adamwFloat32 } from "./reference.js"
 
 const backends = await statuses()
 
@@ -211,5 +214,61 @@ describeBackends("wasm kernels", backends, ({ backend }) => {
     x.dispose()
     expect(Array.from(await copy.data())).toEqual(Array.from(values))
     copy.dispose()
+  })
+})
+
+describeBackends("adamw", backends, ({ backend }) => {
+  // Sizes around the SIMD kernel's four lanes: below it (JavaScript loop), a multiple, and lengths whose
+  // last chunk overlaps the one before.
+  const sizes = [1, 3, 4, 7, 64, 4099]
+
+  it("runs the SIMD kernel on wasm, the fused loop on cpu, element-wise ops elsewhere", () => {
+    const expected = { cpu: "javascript", wasm: "simd" }[backend as string] ?? "op-by-op"
+    expect(adamwImplementation(4099)).toBe(expected)
+    expect(adamwImplementation(3)).toBe(expected === "simd" ? "javascript" : expected)
+  })
+
+  it("equals a float32 reference rounding after every operation, four steps, with and without decay", async () => {
+    // cpu and wasm round every operation to float32 like the reference: bit-identical. WebGPU runs the
+    // element-wise ops, whose ×, + and − are correctly rounded but ÷ and √ may be off by ~2.5 ulp (WGSL):
+    // the moments stay exact, the step term (|·| ≤ lr·|m/denominator|, here ≤ ~3e-3) may differ by a
+    // few ulp of itself, ~1e-9, well inside atol 1e-8.
+    const exact = backend === "cpu" || backend === "wasm"
+    for (const size of sizes) {
+      for (const weightDecay of [0, 0.01]) {
+        let p = t([size], 1)
+        let m = tf.zeros([size])
+        let v = tf.zeros([size])
+        let expected = { param: await p.data(), m: await m.data(), v: await v.data() }
+        const before = tf.memory().numTensors
+        for (let step = 1; step <= 4; step++) {
+          const g = t([size], 10 + step, step === 3 ? 1e-4 : 2)
+          const scalars = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, t: step }
+          expected = adamwFloat32(expected.param, expected.m, expected.v, await g.data(), scalars)
+          const next = adamw(p, m, v, g, {
+            learningRate: scalars.lr,
+            beta1: scalars.beta1,
+            beta2: scalars.beta2,
+            epsilon: scalars.eps,
+            weightDecay,
+            t: step
+          })
+          tf.dispose([p, m, v, g])
+          ;[p, m, v] = next
+          const label = `size ${size}, decay ${weightDecay}, step ${step}`
+          if (exact) {
+            expect(Array.from(await p.data()), label).toEqual(Array.from(expected.param))
+            expect(Array.from(await m.data()), label).toEqual(Array.from(expected.m))
+            expect(Array.from(await v.data()), label).toEqual(Array.from(expected.v))
+          } else {
+            await expectAllClose(p, expected.param, { rtol: 0, atol: 1e-8 })
+            await expectAllClose(m, expected.m, { rtol: 0, atol: 0 })
+            await expectAllClose(v, expected.v, { rtol: 0, atol: 0 })
+          }
+        }
+        expect(tf.memory().numTensors).toBe(before)
+        tf.dispose([p, m, v])
+      }
+    }
   })
 })

@@ -1,0 +1,93 @@
+/**
+ * Microbenchmarks of the fused kernels in `@addrop/ops` and `@addrop/mask`, one backend per process.
+ *
+ * ```sh
+ * npm run -s kernels -w @addrop/bench-app -- adamw wasm 4194304 7
+ * ```
+ *
+ * Prints one JSON line: the median wall-clock and CPU-time ms per call and ns per element over the
+ * rounds, every round's wall time, and the load average at the start (timings on a shared machine are
+ * upper bounds; CPU time counts only this process's work, though memory bandwidth is still shared).
+ */
+import { loadavg } from "node:os"
+import { TensorBackend } from "@addrop/backends"
+import { adamw } from "@addrop/ops"
+import * as tf from "@tensorflow/tfjs-core"
+import { Effect } from "effect"
+
+const [kernel = "adamw", backendArg = "wasm", sizeArg = "4194304", roundsArg = "7"] = process.argv.slice(2)
+const size = Number(sizeArg)
+const rounds = Number(roundsArg)
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+const round3 = (x: number) => Math.round(x * 1000) / 1000
+
+/** Milliseconds of CPU time this process has used (user + system), less disturbed by a busy machine. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+interface Timing {
+  readonly wallMs: number
+  readonly cpuMs: number
+}
+
+/**
+ * Times `call` `rounds` times after one warm-up. The cpu and wasm backends run kernels synchronously, so
+ * the call's end is the kernel's end; reading the outputs back would time a copy as well.
+ */
+const time = (call: () => ReadonlyArray<tf.Tensor>): ReadonlyArray<Timing> => {
+  const once = () => {
+    const cpu = cpuMs()
+    const start = performance.now()
+    const outs = call()
+    const timing = { wallMs: performance.now() - start, cpuMs: cpuMs() - cpu }
+    tf.dispose([...outs])
+    return timing
+  }
+  once()
+  return Array.from({ length: rounds }, once)
+}
+
+const cases: Record<string, () => ReadonlyArray<Timing>> = {
+  adamw: () => {
+    const param = tf.randomUniform([size], -1, 1, "float32", 1)
+    const m = tf.randomUniform([size], -1e-3, 1e-3, "float32", 2)
+    const v = tf.randomUniform([size], 0, 1e-6, "float32", 3)
+    const grad = tf.randomUniform([size], -1e-2, 1e-2, "float32", 4)
+    const scalars = { learningRate: 2e-5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, t: 3 }
+    const ms = time(() => adamw(param, m, v, grad, scalars))
+    tf.dispose([param, m, v, grad])
+    return ms
+  }
+}
+
+const load = loadavg()[0]!
+const result = await Effect.runPromise(
+  Effect.scoped(
+    Effect.gen(function* () {
+      yield* TensorBackend.make(backendArg as "wasm" | "cpu")
+      const run = cases[kernel]
+      if (run === undefined) throw new Error(`unknown kernel ${kernel}: one of ${Object.keys(cases)}`)
+      const timings = run()
+      const wall = median(timings.map((t) => t.wallMs))
+      const cpu = median(timings.map((t) => t.cpuMs))
+      return {
+        kernel,
+        backend: backendArg,
+        size,
+        msPerCall: round3(wall),
+        nsPerElement: round3((wall * 1e6) / size),
+        cpuMsPerCall: round3(cpu),
+        cpuNsPerElement: round3((cpu * 1e6) / size),
+        wallRounds: timings.map((t) => round3(t.wallMs)),
+        loadAverage: load
+      }
+    })
+  )
+)
+process.stdout.write(`${JSON.stringify(result)}\n`)
