@@ -11,12 +11,30 @@
  */
 import { loadavg } from "node:os"
 import { TensorBackend } from "@addrop/backends"
-import { adamw } from "@addrop/ops"
+import { Mask, Sampler } from "@addrop/mask"
+import { adamw, adamwImplementation } from "@addrop/ops"
+import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 
 const [kernel = "adamw", backendArg = "wasm", sizeArg = "4194304", roundsArg = "7"] = process.argv.slice(2)
+/** Elements per call: the parameter's size for adamw; for the mask kernels, `[B,H,L,L]` with H = 12, L = 128. */
 const size = Number(sizeArg)
+const MASK_HEADS = 12
+const MASK_SEQ = 128
+const maskShape = () => {
+  const batch = Math.max(1, Math.round(size / (MASK_HEADS * MASK_SEQ * MASK_SEQ)))
+  return [batch, MASK_HEADS, MASK_SEQ, MASK_SEQ] as [number, number, number, number]
+}
+/** A key mask whose example b has its last 8·b positions padded, so rows differ in real length. */
+const keyMask = (batch: number) =>
+  tf.tensor2d(
+    Float32Array.from({ length: batch * MASK_SEQ }, (_, i) =>
+      i % MASK_SEQ < MASK_SEQ - 8 * Math.floor(i / MASK_SEQ) ? 1 : 0
+    ),
+    [batch, MASK_SEQ]
+  )
+const maskOptions = { p: 0.3, q: 0.3, strategy: "high" } as const
 const rounds = Number(roundsArg)
 
 const median = (xs: ReadonlyArray<number>) => {
@@ -63,6 +81,29 @@ const cases: Record<string, () => ReadonlyArray<Timing>> = {
     const ms = time(() => adamw(param, m, v, grad, scalars))
     tf.dispose([param, m, v, grad])
     return ms
+  },
+  /** The uniform draws of one layer's mask (Philox in JavaScript), as a tensor. */
+  "mask-draws": () => {
+    const shape = maskShape()
+    return time(() => [Sampler.draws(Key.make(7), shape, "high").drop])
+  },
+  /** The candidate region of one layer (per-row threshold by sorting, then comparisons). */
+  "mask-candidates": () => {
+    const shape = maskShape()
+    const scores = tf.tensor4d(Draw.uniform(Key.make(3), size), shape)
+    const mask = keyMask(shape[0])
+    const ms = time(() => [Mask.candidates(scores, mask, maskOptions.p)])
+    tf.dispose([scores, mask])
+    return ms
+  },
+  /** One layer's whole mask: draws, region and drop. */
+  mask: () => {
+    const shape = maskShape()
+    const scores = tf.tensor4d(Draw.uniform(Key.make(3), size), shape)
+    const mask = keyMask(shape[0])
+    const ms = time(() => [Sampler.sample(scores, mask, maskOptions, Key.make(7))])
+    tf.dispose([scores, mask])
+    return ms
   }
 }
 
@@ -79,6 +120,7 @@ const result = await Effect.runPromise(
       return {
         kernel,
         backend: backendArg,
+        ...(kernel === "adamw" ? { implementation: adamwImplementation(size) } : {}),
         size,
         msPerCall: round3(wall),
         nsPerElement: round3((wall * 1e6) / size),
