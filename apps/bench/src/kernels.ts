@@ -12,7 +12,7 @@
 import { loadavg } from "node:os"
 import { TensorBackend } from "@addrop/backends"
 import { Mask, Sampler } from "@addrop/mask"
-import { adamw, adamwImplementation } from "@addrop/ops"
+import { adamw, adamwImplementation, gelu, layerNorm } from "@addrop/ops"
 import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
@@ -80,6 +80,34 @@ const cases: Record<string, () => ReadonlyArray<Timing>> = {
     const scalars = { learningRate: 2e-5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, t: 3 }
     const ms = time(() => adamw(param, m, v, grad, scalars))
     tf.dispose([param, m, v, grad])
+    return ms
+  },
+  /** erf-GELU forward and backward (`tf.valueAndGrad` against a fixed cotangent) over `[size/512, 512]`. */
+  gelu: () => {
+    const x = tf.randomNormal([Math.max(1, Math.round(size / 512)), 512], 0, 1, "float32", 5)
+    const dy = tf.randomNormal(x.shape, 0, 1, "float32", 6)
+    const f = tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), dy)))
+    const ms = time(() => {
+      const { value, grad } = f(x)
+      return [value, grad]
+    })
+    tf.dispose([x, dy])
+    return ms
+  },
+  /** LayerNorm forward and backward (x, γ, β) over `[size/128, 128]`. */
+  "layer-norm": () => {
+    const x = tf.randomNormal([Math.max(1, Math.round(size / 128)), 128], 0, 1, "float32", 5)
+    const gamma = tf.ones([128]) as tf.Tensor1D
+    const beta = tf.zeros([128]) as tf.Tensor1D
+    const dy = tf.randomNormal(x.shape, 0, 1, "float32", 6)
+    const f = tf.valueAndGrads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-12), dy))
+    )
+    const ms = time(() => {
+      const { value, grads } = f([x, gamma, beta])
+      return [value, ...grads]
+    })
+    tf.dispose([x, gamma, beta, dy])
     return ms
   },
   /** The uniform draws of one layer's mask (Philox in JavaScript), as a tensor. */

@@ -72,3 +72,18 @@ export const wasmKernelExports = <Exports>(name: WasmKernelName, module: unknown
   }
   return (exports ?? undefined) as Exports | undefined
 }
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` that kernels over its memory use (stable across 4.x). */
+export interface WasmHeapBackend {
+  /** The Emscripten module, whose memory the kernels import. */
+  readonly wasm: unknown
+  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } }
+  makeOutput(
+    shape: Array<number>,
+    dtype: "float32"
+  ): { readonly dataId: object; readonly shape: Array<number> }
+}
+
+/** The byte offset of a tensor's buffer in the backend's memory. */
+export const heapOffset = (backend: WasmHeapBackend, tensor: { readonly dataId: object }): number =>
+  backend.dataIdMap.get(tensor.dataId).memoryOffset
