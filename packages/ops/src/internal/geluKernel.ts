@@ -1,5 +1,5 @@
 /**
- * erf-GELU and its derivative as one wasm SIMD pass each (wasm/gelu.wat) instead of the 5 and 9 element-wise
+ * erf-GELU and its derivative as one wasm SIMD pass each (wasm/gelu.wat) instead of the 5 and 11 element-wise
  * kernels of the formulas in ./activation.ts, on the wasm backend where the kernel module can be compiled.
  * Elsewhere, and for float32 buffers under four elements, callers compute the formulas.
  */
