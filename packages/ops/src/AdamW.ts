@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { wasmKernelExports } from "./internal/wasmKernel.js"
+import { heapOffset, type WasmHeapBackend, wasmKernelExports } from "./internal/wasmKernel.js"
 
 /**
  * The scalars of one update: `t` is the 1-based step count; `weightDecay` 0 for parameters without decay.
@@ -98,11 +98,8 @@ interface CpuBackend {
   makeTensorInfo(shape: Array<number>, dtype: tf.DataType, values: Float32Array): tf.TensorInfo
 }
 
-interface WasmBackend {
-  /** The Emscripten module, whose memory the SIMD kernel imports. */
-  readonly wasm: unknown
-  readonly dataIdMap: { get(dataId: tf.DataId): { readonly memoryOffset: number } }
-  makeOutput(shape: Array<number>, dtype: tf.DataType): tf.TensorInfo
+interface WasmBackend extends WasmHeapBackend {
+  makeOutput(shape: Array<number>, dtype: "float32"): tf.TensorInfo
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array
 }
 
@@ -151,7 +148,7 @@ const wasmKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const simd = simdKernel(b, size)
   if (simd !== undefined) {
     const a = attrs as unknown as Attrs
-    const offset = (x: tf.TensorInfo) => b.dataIdMap.get(x.dataId).memoryOffset
+    const offset = (x: tf.TensorInfo) => heapOffset(b, x)
     simd.adamw(
       offset(param!),
       offset(m!),
