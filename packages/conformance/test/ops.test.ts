@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { expect, it } from "vitest"
 import {
+  adamw,
+  adamwImplementation,
   add,
   customOp,
   dense,
@@ -13,6 +15,7 @@ import {
   scale
 } from "@addrop/ops"
 import { describeBackends, expectAllClose, seededTensor, statuses } from "../src/index.js"
+import { adamwFloat32, gelu as geluFloat64 } from "./reference.js"
 
 const backends = await statuses()
 
@@ -40,12 +43,16 @@ const reference = {
     )
 }
 
-/** Values and gradients (w.r.t. every input, against a fixed random cotangent) of two implementations. */
+/**
+ * Values and gradients (w.r.t. every input, against a fixed random cotangent) of two implementations. The
+ * values must be identical (the same kernels) unless `values` gives a tolerance.
+ */
 const compare = async (
   ours: (...xs: Array<tf.Tensor>) => tf.Tensor,
   theirs: (...xs: Array<tf.Tensor>) => tf.Tensor,
   inputs: Array<tf.Tensor>,
-  rtol = 2e-5
+  rtol = 2e-5,
+  values = { rtol: 0, atol: 0 }
 ) => {
   const before = tf.memory().numTensors
   const cotangent = t(ours(...inputs).shape, 99)
@@ -59,17 +66,55 @@ const compare = async (
   await expectAllClose(
     tf.tidy(() => ours(...inputs)),
     tf.tidy(() => theirs(...inputs)),
-    { rtol: 0, atol: 0 }
+    values
   )
   for (let i = 0; i < inputs.length; i++) await expectAllClose(a.grads[i]!, b.grads[i]!, { rtol, atol: 1e-5 })
   tf.dispose([cotangent, a.value, b.value, ...a.grads, ...b.grads])
 }
 
-describeBackends("ops with hand-written gradients", backends, () => {
-  it("gelu: same values as the formula, same gradient as differentiating it", async () => {
+/**
+ * On wasm, erf-GELU runs as one SIMD kernel (wasm/gelu.wat in @addrop/ops) whose erf (Abramowitz & Stegun
+ * 7.1.26, |error| ≤ 1.5e-7) and exp (Cephes, ~1 ulp) differ from tfjs' Erf and Exp kernels: gelu(x) = x·Φ(x)
+ * differs by at most |x|·(½·1.5e-7 + a few float32 ulp of 1) — under 1e-6 for |x| ≤ 3 as drawn here. A dense
+ * layer after it (pre-activations of a few units here) sums 12 such errors weighted by |w| ≤ 1: under 1e-5.
+ */
+const geluValues = (backend: string, after: "gelu" | "dense") =>
+  backend !== "wasm"
+    ? { rtol: 0, atol: 0 }
+    : after === "gelu"
+      ? { rtol: 0, atol: 1e-6 }
+      : { rtol: 0, atol: 1e-5 }
+
+describeBackends("ops with hand-written gradients", backends, ({ backend }) => {
+  it("gelu: same values as the formula (within the SIMD kernel's error on wasm), same gradient", async () => {
     const x = t([3, 5, 8], 1, 3)
-    await compare(gelu, reference.gelu, [x])
+    await compare(gelu, reference.gelu, [x], 2e-5, geluValues(backend, "gelu"))
     x.dispose()
+  })
+
+  it("gelu: one kernel on wasm; every length around its four lanes and the gradient vs float64", async () => {
+    const { kernels } = await tf.profile(() => gelu(t([9], 1)))
+    // The op itself is listed as `addrop.gelu`; its kernels under their own names.
+    const names = kernels.map((k) => k.name).filter((name) => !name.startsWith("addrop."))
+    if (backend === "wasm") expect(names).toEqual(["AddropGelu"])
+    else expect(names).toContain("Erf")
+    for (const length of [1, 3, 4, 5, 8, 9, 1027]) {
+      const x = t([length], length, 6)
+      const values = await x.data()
+      // d/dx Σ gelu(x)·c = c·gelu'(x), gelu'(x) = Φ(x) + x·φ(x), in float64.
+      const c = t([length], 77)
+      const cs = await c.data()
+      const derivative = Float64Array.from(values, (v, i) => {
+        const cdf = geluFloat64([v])[0]! / v
+        return cs[i]! * ((v === 0 ? 0.5 : cdf) + (v * Math.exp((-v * v) / 2)) / Math.sqrt(2 * Math.PI))
+      })
+      const { value, grad } = tf.valueAndGrad((y: tf.Tensor) => tf.sum(tf.mul(gelu(y), c)))(x)
+      const y = gelu(x)
+      // |x| ≤ 6: the kernel's error (see geluValues) stays under 6·3e-7 ≈ 2e-6.
+      await expectAllClose(y, geluFloat64(values), { rtol: 1e-6, atol: 2e-6 })
+      await expectAllClose(grad, derivative, { rtol: 1e-6, atol: 2e-6 })
+      tf.dispose([x, c, value, grad, y])
+    }
   })
 
   it("layerNorm: same values, closed-form gradient of x, γ and β", async () => {
@@ -116,7 +161,9 @@ describeBackends("ops with hand-written gradients", backends, () => {
           feedForward(x!, w1 as tf.Tensor2D, b1 as tf.Tensor1D, w2 as tf.Tensor2D, b2 as tf.Tensor1D, act),
         (x, w1, b1, w2, b2) =>
           reference.dense(activation(reference.dense(x!, w1 as tf.Tensor2D, b1!)), w2 as tf.Tensor2D, b2!),
-        inputs
+        inputs,
+        2e-5,
+        act === "gelu" ? geluValues(backend, "dense") : { rtol: 0, atol: 0 }
       )
       tf.dispose(inputs)
     }
@@ -211,5 +258,61 @@ describeBackends("wasm kernels", backends, ({ backend }) => {
     x.dispose()
     expect(Array.from(await copy.data())).toEqual(Array.from(values))
     copy.dispose()
+  })
+})
+
+describeBackends("adamw", backends, ({ backend }) => {
+  // Sizes around the SIMD kernel's four lanes: below it (JavaScript loop), a multiple, and lengths whose
+  // last chunk overlaps the one before.
+  const sizes = [1, 3, 4, 7, 64, 4099]
+
+  it("runs the SIMD kernel on wasm, the fused loop on cpu, element-wise ops elsewhere", () => {
+    const expected = { cpu: "javascript", wasm: "simd" }[backend as string] ?? "op-by-op"
+    expect(adamwImplementation(4099)).toBe(expected)
+    expect(adamwImplementation(3)).toBe(expected === "simd" ? "javascript" : expected)
+  })
+
+  it("equals a float32 reference rounding after every operation, four steps, with and without decay", async () => {
+    // cpu and wasm round every operation to float32 like the reference: bit-identical. WebGPU runs the
+    // element-wise ops, whose ×, + and − are correctly rounded but ÷ and √ may be off by ~2.5 ulp (WGSL):
+    // the moments stay exact, the step term (|·| ≤ lr·|m/denominator|, here ≤ ~3e-3) may differ by a
+    // few ulp of itself, ~1e-9, well inside atol 1e-8.
+    const exact = backend === "cpu" || backend === "wasm"
+    for (const size of sizes) {
+      for (const weightDecay of [0, 0.01]) {
+        let p = t([size], 1)
+        let m = tf.zeros([size])
+        let v = tf.zeros([size])
+        let expected = { param: await p.data(), m: await m.data(), v: await v.data() }
+        const before = tf.memory().numTensors
+        for (let step = 1; step <= 4; step++) {
+          const g = t([size], 10 + step, step === 3 ? 1e-4 : 2)
+          const scalars = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, t: step }
+          expected = adamwFloat32(expected.param, expected.m, expected.v, await g.data(), scalars)
+          const next = adamw(p, m, v, g, {
+            learningRate: scalars.lr,
+            beta1: scalars.beta1,
+            beta2: scalars.beta2,
+            epsilon: scalars.eps,
+            weightDecay,
+            t: step
+          })
+          tf.dispose([p, m, v, g])
+          ;[p, m, v] = next
+          const label = `size ${size}, decay ${weightDecay}, step ${step}`
+          if (exact) {
+            expect(Array.from(await p.data()), label).toEqual(Array.from(expected.param))
+            expect(Array.from(await m.data()), label).toEqual(Array.from(expected.m))
+            expect(Array.from(await v.data()), label).toEqual(Array.from(expected.v))
+          } else {
+            await expectAllClose(p, expected.param, { rtol: 0, atol: 1e-8 })
+            await expectAllClose(m, expected.m, { rtol: 0, atol: 0 })
+            await expectAllClose(v, expected.v, { rtol: 0, atol: 0 })
+          }
+        }
+        expect(tf.memory().numTensors).toBe(before)
+        tf.dispose([p, m, v])
+      }
+    }
   })
 })

@@ -118,3 +118,38 @@ export const erf = (x: number): number => {
 
 export const gelu = (x: ArrayLike<number>): Float64Array =>
   Float64Array.from(x, (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)))
+
+/**
+ * One `torch.optim.AdamW` step (decoupled decay, bias corrections as torch applies them) over float32
+ * values, rounding to float32 after every operation as float32 tensor kernels do: `p·(1 − lr·λ)`,
+ * `m·β₁ + g·(1 − β₁)`, `v·β₂ + g²·(1 − β₂)`, then `p − (m / (√v / √(1 − β₂ᵗ) + ε))·(lr / (1 − β₁ᵗ))`,
+ * with the scalars themselves rounded to float32 once.
+ */
+export const adamwFloat32 = (
+  param: ArrayLike<number>,
+  m: ArrayLike<number>,
+  v: ArrayLike<number>,
+  grad: ArrayLike<number>,
+  s: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; t: number }
+): { param: Float32Array; m: Float32Array; v: Float32Array } => {
+  const r = Math.fround
+  const decay = r(1 - s.lr * s.weightDecay)
+  const [b1, b2, eps] = [r(s.beta1), r(s.beta2), r(s.eps)]
+  const [c1, c2] = [r(1 - s.beta1), r(1 - s.beta2)]
+  const correction2Sqrt = r(Math.sqrt(1 - s.beta2 ** s.t))
+  const stepSize = r(s.lr / (1 - s.beta1 ** s.t))
+  const out = {
+    param: new Float32Array(param.length),
+    m: new Float32Array(m.length),
+    v: new Float32Array(v.length)
+  }
+  for (let i = 0; i < param.length; i++) {
+    const mi = r(r(m[i]! * b1) + r(grad[i]! * c1))
+    const vi = r(r(v[i]! * b2) + r(r(grad[i]! * grad[i]!) * c2))
+    const denominator = r(r(r(Math.sqrt(vi)) / correction2Sqrt) + eps)
+    out.param[i] = r(r(param[i]! * decay) - r(r(mi / denominator) * stepSize))
+    out.m[i] = mi
+    out.v[i] = vi
+  }
+  return out
+}

@@ -9,6 +9,7 @@ import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import * as Mask from "./Mask.js"
 import type { MaskOptions } from "./Options.js"
+import * as RowKernel from "./RowKernel.js"
 
 const DROP_STREAM = 0
 const REGION_STREAM = 1
@@ -30,8 +31,13 @@ export const draws = (
   return { drop: uniform(DROP_STREAM), region: strategy === "random" ? uniform(REGION_STREAM) : undefined }
 }
 
+/** Backends whose tensors live in host memory, where reading the scores back costs a copy at most. */
+const HOST_BACKENDS = new Set(["cpu", "wasm"])
+
 /**
- * Samples a layer's drop mask with draws from `key` (see {@link Mask.sample}).
+ * Samples a layer's drop mask with draws from `key` (see {@link Mask.sample}). On the cpu and wasm backends
+ * it runs {@link RowKernel.sample} (one pass over the rows, drawing only the candidates' numbers), which
+ * gives the same bits as the tensor formulation other backends run.
  *
  * @example
  * ```ts
@@ -51,5 +57,31 @@ export const sample = (
 ): tf.Tensor4D =>
   tf.tidy(() => {
     const [b, h, l, m] = attribution.shape
-    return Mask.sample(attribution, keyMask, options, draws(key, [b, h, l, m], options.strategy))
+    if (!HOST_BACKENDS.has(tf.getBackend())) {
+      return Mask.sample(attribution, keyMask, options, draws(key, [b, h, l, m], options.strategy))
+    }
+    if (keyMask.shape[0] !== b || keyMask.shape[1] !== m) {
+      throw new RangeError(`key mask [${keyMask.shape}] does not match scores [${attribution.shape}]`)
+    }
+    const size = b * h * l * m
+    const attributionValues = () => {
+      const values = attribution.dataSync()
+      return values instanceof Float32Array ? values : Float32Array.from(values)
+    }
+    const scores =
+      options.strategy === "random"
+        ? Draw.uniform(Key.fold(key, REGION_STREAM), size)
+        : options.strategy === "low"
+          ? attributionValues().map((x) => -x)
+          : attributionValues()
+    const dropDraws = { _tag: "Stream", key: Key.fold(key, DROP_STREAM) } as const
+    const dropped = RowKernel.sample(
+      scores,
+      keyMask.dataSync(),
+      [b, h, l, m],
+      options.p,
+      options.q,
+      dropDraws
+    )
+    return tf.tensor4d(dropped, [b, h, l, m])
   })

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { activate, derivative } from "./internal/activation.js"
+import { activate, backpropagate } from "./internal/activation.js"
 import { runCustomOp } from "./internal/customOp.js"
 
 /**
@@ -29,7 +29,7 @@ export const gelu = <T extends tf.Tensor>(x: T): T =>
       save([x])
       return activate("gelu", x)
     },
-    backward: (dy, [saved]) => ({ x: () => tf.mul(dy, derivative("gelu", saved!)) })
+    backward: (dy, [saved]) => ({ x: () => backpropagate("gelu", dy, saved!) })
   }) as T
 
 /**

@@ -6,11 +6,15 @@
  * once, and for small models the kernel launches dominate a training step. On the cpu and wasm backends
  * this op reads the four buffers and writes the three results in one JavaScript loop, rounding to float32
  * after every operation exactly as the element-wise kernels do, so the results are bit-identical to the
- * op-by-op update (which other backends run).
+ * op-by-op update (which other backends run). On wasm the loop is a SIMD kernel (wasm/adamw.wat, four
+ * lanes per instruction, each f32x4 operation rounding once like `Math.fround`) running inside the
+ * backend's own memory, bit-identical too; where WebAssembly cannot be compiled from bytes (workerd) and
+ * for buffers shorter than four elements, the JavaScript loop runs instead.
  *
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { heapOffset, type WasmHeapBackend, wasmKernelExports } from "./internal/wasmKernel.js"
 
 /**
  * The scalars of one update: `t` is the 1-based step count; `weightDecay` 0 for parameters without decay.
@@ -94,9 +98,31 @@ interface CpuBackend {
   makeTensorInfo(shape: Array<number>, dtype: tf.DataType, values: Float32Array): tf.TensorInfo
 }
 
-interface WasmBackend {
-  makeOutput(shape: Array<number>, dtype: tf.DataType): tf.TensorInfo
+interface WasmBackend extends WasmHeapBackend {
+  makeOutput(shape: Array<number>, dtype: "float32"): tf.TensorInfo
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array
+}
+
+/** The export of wasm/adamw.wat: byte offsets, the element count (≥ 4), then the float32 scalars. */
+interface AdamWExports {
+  readonly adamw: (
+    param: number,
+    m: number,
+    v: number,
+    grad: number,
+    outParam: number,
+    outM: number,
+    outV: number,
+    n: number,
+    decay: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    correction2Sqrt: number,
+    epsilon: number,
+    stepSize: number
+  ) => void
 }
 
 const cpuKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
@@ -109,11 +135,41 @@ const cpuKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   return out.map((o) => b.makeTensorInfo(param!.shape, "float32", o))
 }
 
+/** The SIMD kernel for `size` elements on this wasm backend, or `undefined`: then the JavaScript loop runs. */
+const simdKernel = (backend: WasmBackend, size: number): AdamWExports | undefined =>
+  size >= 4 ? wasmKernelExports<AdamWExports>("adamw", backend.wasm) : undefined
+
 const wasmKernel: tf.KernelFunc = ({ inputs, attrs, backend }) => {
   const { param, m, v, grad } = inputs as Record<string, tf.TensorInfo>
   const b = backend as unknown as WasmBackend
   // Allocate first: growing the heap detaches views taken before.
   const outs = [0, 1, 2].map(() => b.makeOutput(param!.shape, "float32"))
+  const size = tf.util.sizeFromShape(param!.shape)
+  const simd = simdKernel(b, size)
+  if (simd !== undefined) {
+    const a = attrs as unknown as Attrs
+    const offset = (x: tf.TensorInfo) => heapOffset(b, x)
+    simd.adamw(
+      offset(param!),
+      offset(m!),
+      offset(v!),
+      offset(grad!),
+      offset(outs[0]!),
+      offset(outs[1]!),
+      offset(outs[2]!),
+      size,
+      // Without decay the parameter is multiplied by exactly 1, which changes no float32 value.
+      a.decays ? a.decay : 1,
+      a.beta1,
+      a.oneMinusBeta1,
+      a.beta2,
+      a.oneMinusBeta2,
+      a.correction2Sqrt,
+      a.epsilon,
+      a.stepSize
+    )
+    return outs
+  }
   const view = (x: tf.TensorInfo) => b.typedArrayFromHeap(x)
   update(
     attrs as unknown as Attrs,
@@ -151,6 +207,27 @@ const composite = (param: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor
       tf.Tensor
     ]
   })
+
+/**
+ * Which implementation `adamw` runs on the current backend for a parameter of `size` elements: `"simd"`
+ * (the WebAssembly SIMD kernel, wasm), `"javascript"` (the fused loop: cpu; wasm where WebAssembly cannot
+ * be compiled from bytes, or under four elements) or `"op-by-op"` (tfjs element-wise ops: every other
+ * backend). For benchmarks and tests, which must know what they measured.
+ *
+ * @example
+ * ```ts
+ * import { adamwImplementation } from "@addrop/ops"
+ * adamwImplementation(4096) // "simd" on wasm in Node
+ * ```
+ * @since 0.1.0
+ * @category ops
+ */
+export const adamwImplementation = (size: number): "simd" | "javascript" | "op-by-op" => {
+  const backend = tf.getBackend()
+  if (backend === "cpu") return "javascript"
+  if (backend !== "wasm") return "op-by-op"
+  return simdKernel(tf.backend() as unknown as WasmBackend, size) !== undefined ? "simd" : "javascript"
+}
 
 /**
  * One AdamW step of `torch.optim.AdamW` for one parameter: returns the new parameter and the new first

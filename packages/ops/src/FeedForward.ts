@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core"
 import type { ActivationName } from "./Activation.js"
-import { activate, derivative } from "./internal/activation.js"
+import { activate, backpropagate } from "./internal/activation.js"
 import { unbroadcast } from "./internal/broadcast.js"
 import { runCustomOp } from "./internal/customOp.js"
 import { matMul } from "./MatMul.js"
@@ -62,7 +62,7 @@ export const feedForward = (
       const dy2d = share(tf.reshape(dy, [-1, outputs]) as tf.Tensor2D)
       // The pre-activation's gradient, needed by x's, W₁'s and b₁'s gradients.
       const dh = share(
-        tf.tidy(() => tf.mul(matMul(dy2d, kernel2, { transposeB: true }), derivative(act, h))) as tf.Tensor2D
+        tf.tidy(() => backpropagate(act, matMul(dy2d, kernel2, { transposeB: true }), h)) as tf.Tensor2D
       )
       return {
         x: () => tf.reshape(matMul(dh, kernel1, { transposeB: true }), xShape),

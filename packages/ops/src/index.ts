@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 export { activation, type ActivationName, gelu } from "./Activation.js"
-export { type AdamWScalars, adamw } from "./AdamW.js"
+export { type AdamWScalars, adamw, adamwImplementation } from "./AdamW.js"
 export { type CustomOp, type CustomOpOutputs, customOp, customOpOutputs, type Share } from "./CustomOp.js"
 export { dense } from "./Dense.js"
 export { dropout } from "./Dropout.js"

@@ -1,5 +1,6 @@
 /** Activations and their derivatives, shared by the activation and feed-forward ops. */
 import * as tf from "@tensorflow/tfjs-core"
+import { geluGradSimd, geluSimd } from "./geluKernel.js"
 
 export type Name = "gelu" | "relu" | "tanh"
 
@@ -9,7 +10,7 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI)
 export const activate = (name: Name, h: tf.Tensor): tf.Tensor => {
   switch (name) {
     case "gelu":
-      return tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.mul(h, Math.SQRT1_2))))
+      return geluSimd(h) ?? tf.mul(tf.mul(h, 0.5), tf.add(1, tf.erf(tf.mul(h, Math.SQRT1_2))))
     case "relu":
       return tf.relu(h)
     case "tanh":
@@ -31,3 +32,7 @@ export const derivative = (name: Name, h: tf.Tensor): tf.Tensor => {
       return tf.sub(1, tf.square(tf.tanh(h)))
   }
 }
+
+/** `dy · activation'(h)`: the gradient through the activation (one SIMD pass for gelu on wasm). */
+export const backpropagate = (name: Name, dy: tf.Tensor, h: tf.Tensor): tf.Tensor =>
+  (name === "gelu" ? geluGradSimd(h, dy) : undefined) ?? tf.tidy(() => tf.mul(dy, derivative(name, h)))

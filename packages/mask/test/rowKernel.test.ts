@@ -1,0 +1,90 @@
+/**
+ * The one-pass row kernel (what `Sampler.sample` runs on cpu and wasm) against the tensor formulation
+ * (`Mask.sample`, what it ran before and still runs elsewhere): the same mask bits for the same key, and the
+ * PyTorch goldens from given draws.
+ */
+import { describeBackends, seededValues, statuses } from "@addrop/conformance"
+import { loadGolden, tensorValues } from "@addrop/fixtures"
+import { Key } from "@addrop/random"
+import * as tf from "@tensorflow/tfjs-core"
+import { describe, expect, it } from "vitest"
+import { Mask, RowKernel, Sampler } from "../src/index.js"
+
+const backends = await statuses()
+
+const shape = [3, 2, 7, 7] as const
+const size = shape.reduce((a, b) => a * b, 1)
+// Real lengths 7, 4 (not a prefix) and 1.
+const keyMaskValues = [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]
+const strategies = ["high", "low", "random"] as const
+
+describeBackends("Sampler.sample (row kernel on cpu and wasm)", backends, () => {
+  it("gives the tensor formulation's bits for the same key: every strategy, p and q, with ties", async () => {
+    const distinct = seededValues(size, 5)
+    const tied = distinct.map((v) => Math.round(v * 3) / 3)
+    let dropped = 0
+    for (const values of [distinct, tied]) {
+      for (const strategy of strategies) {
+        for (const p of [0, 0.15, 0.3, 0.7, 1]) {
+          for (const q of [0, 0.3, 1]) {
+            const key = Key.make(1000 * p + 10 * q + values.length)
+            const attribution = tf.tensor4d(values, [...shape])
+            const keyMask = tf.tensor2d(keyMaskValues, [3, 7], "int32")
+            const options = { p, q, strategy }
+            const ours = Sampler.sample(attribution, keyMask, options, key)
+            const draws = Sampler.draws(key, [...shape], strategy)
+            const theirs = Mask.sample(attribution, keyMask, options, draws)
+            const label = `${strategy} p=${p} q=${q}`
+            const bits = Array.from(await ours.data())
+            expect(bits, label).toEqual(Array.from(await theirs.data()))
+            dropped += bits.filter((x) => x === 1).length
+            tf.dispose([attribution, keyMask, ours, theirs, draws.drop, draws.region])
+          }
+        }
+      }
+    }
+    // The comparison means something only if masks drop positions.
+    expect(dropped).toBeGreaterThan(100)
+  })
+
+  it("rejects a key mask of the wrong shape, leaving no tensor behind", () => {
+    const before = tf.memory().numTensors
+    const attribution = tf.zeros([1, 1, 3, 3]) as tf.Tensor4D
+    const keyMask = tf.ones([1, 4]) as tf.Tensor2D
+    expect(() =>
+      Sampler.sample(attribution, keyMask, { p: 0.3, q: 0.3, strategy: "high" }, Key.make(0))
+    ).toThrow(/does not match/)
+    tf.dispose([attribution, keyMask])
+    expect(tf.memory().numTensors).toBe(before)
+  })
+})
+
+describe("RowKernel.sample", () => {
+  const golden = loadGolden("tiny-bert-cls")
+  it.each(golden.masks.map((c, i) => [i, c] as const))("golden case %i from the given draws", (_, c) => {
+    const ga = golden.ga[c.layer]!
+    const scores = Float32Array.from(tensorValues(ga), (x) => (c.strategy === "low" ? -x : x))
+    const dropped = RowKernel.sample(
+      scores,
+      golden.inputs.attention_mask.flat(),
+      ga.shape as [number, number, number, number],
+      c.p,
+      c.q,
+      { _tag: "Values", values: Float32Array.from(tensorValues(c.uniforms)) }
+    )
+    expect(Array.from(dropped)).toEqual(c.dropped.data)
+  })
+
+  it("NaN scores are never candidates and order after every number", () => {
+    // One row of 5 real keys, k = ⌊5·0.6⌋ = 3: the threshold is the 4th smallest, counting NaN last.
+    const row = Float32Array.of(0.5, Number.NaN, 0.1, 0.9, 0.3)
+    const all = { _tag: "Values", values: new Float32Array(5) } as const // every draw 0 < q: drop every candidate
+    expect(Array.from(RowKernel.sample(row, [1, 1, 1, 1, 1], [1, 1, 1, 5], 0.4, 0.5, all))).toEqual([
+      0, 0, 0, 1, 0
+    ])
+    // k = ⌊5·0.9⌋ = 4 falls on the NaN: no candidates.
+    expect(Array.from(RowKernel.sample(row, [1, 1, 1, 1, 1], [1, 1, 1, 5], 0.1, 0.5, all))).toEqual([
+      0, 0, 0, 0, 0
+    ])
+  })
+})
