@@ -27,6 +27,8 @@ interface PageState {
   backend: string | undefined
   adapter: TensorBackend.AdapterInfo | undefined
   events: Array<Session.Event>
+  /** When each event arrived (ms since the page loaded). */
+  eventTimes: Array<number>
   inspection: Inspect.Inspection | undefined
   inspections: number
   downloads: Array<{ readonly name: string; readonly bytes: number }>
@@ -38,6 +40,7 @@ const state: PageState = {
   backend: undefined,
   adapter: undefined,
   events: [],
+  eventTimes: [],
   inspection: undefined,
   inspections: 0,
   downloads: []
@@ -225,6 +228,7 @@ const load = async () => {
   state.backend = loaded.backend.name
   state.adapter = loaded.backend.adapter
   state.events = []
+  state.eventTimes = []
   Chart.draw(chart, [])
   const adapter = loaded.backend.adapter
   const where =
@@ -263,6 +267,7 @@ const train = async () => {
     Session.train(current, settings, (event) =>
       Effect.promise(async () => {
         state.events.push(event)
+        state.eventTimes.push(performance.now())
         redraw()
         statusLine.textContent =
           event._tag === "Step"

@@ -8,7 +8,7 @@
  * One test per backend, `[wasm]` and `[webgpu]` (SwiftShader's software Vulkan behind Chromium's WebGPU),
  * counted by scripts/matrix.mjs as the chromium row.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -22,6 +22,7 @@ import { Effect } from "effect"
 import { type Browser, chromium } from "playwright-core"
 import { build } from "vite"
 import { afterAll, beforeAll, expect, it } from "vitest"
+import * as Export from "../src/Export.js"
 import * as Inspect from "../src/Inspect.js"
 import * as Session from "../src/Session.js"
 import * as Settings from "../src/Settings.js"
@@ -46,7 +47,7 @@ export const chromiumFlags = [
 /** A small run: the training examples fit one batch, so every step trains on the same 8 sentences. */
 const form = {
   preset: "tiny",
-  epochs: "8",
+  epochs: "4",
   batchSize: "8",
   trainExamples: "8",
   devExamples: "8",
@@ -108,26 +109,50 @@ const serve = (root: string) =>
   })
 
 /**
- * The Node cpu reference: the same modules, seed, settings and data: the fixed sentence's inspection on the
- * initial model, then the losses of the same training run.
+ * The model the page is given, as a Hugging Face folder dropped on it: the tiny preset (2 layers, hidden 128,
+ * 2 heads) drawn from the seed, with a vocabulary of only the word pieces of the texts this run reads.
+ * bert-base-uncased's 30,522 rows would make the embedding's gradient and AdamW's update (nine tenths of the
+ * parameters) dominate every step; on SwiftShader, which runs WebGPU on the CPU, that is 10 s a step. The
+ * smaller vocabulary keeps BERT's WordPiece pieces, so every text tokenizes to the same tokens.
  */
-const nodeReference = async () => {
-  const settings = await Effect.runPromise(Settings.decode(form))
-  const tokenizerJson = new Uint8Array(readFileSync(join(bertBaseUncasedDir(), "tokenizer.json")))
-  const program = Effect.gen(function* () {
-    const tokenizer = yield* Sources.tokenizerFromFiles(new Map([["tokenizer.json", tokenizerJson]]), {
+const modelFolder = (dir: string) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings.decode(form)
+    const tokenizerJson = new Uint8Array(readFileSync(join(bertBaseUncasedDir(), "tokenizer.json")))
+    const full = yield* Sources.tokenizerFromFiles(new Map([["tokenizer.json", tokenizerJson]]), {
       model_type: "bert"
     })
-    const train = yield* Sources.labelledText(
-      "train.tsv",
-      new Uint8Array(readFileSync(glueSample("sst2", "train.tsv")))
+    const table = (file: "train.tsv" | "dev.tsv") =>
+      Sources.labelledText(file, new Uint8Array(readFileSync(glueSample("sst2", file))))
+    const train = yield* table("train.tsv")
+    const dev = yield* table("dev.tsv")
+    const texts = [
+      ...train.examples.slice(0, settings.trainExamples).map((e) => e.text),
+      ...dev.examples.slice(0, settings.devExamples).map((e) => e.text),
+      SENTENCE
+    ]
+    const pieces = [...new Set(texts.flatMap((t) => full.tokenize(t)))].sort()
+    const vocab = `${["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ...pieces].join("\n")}\n`
+    const model = yield* Sources.presetModel(settings.preset, pieces.length + 5, settings.seed)
+    const files = yield* Export.modelFiles(model, { "vocab.txt": vocab }).pipe(
+      Effect.ensuring(Effect.sync(() => model.dispose()))
     )
-    const dev = yield* Sources.labelledText(
-      "dev.tsv",
-      new Uint8Array(readFileSync(glueSample("sst2", "dev.tsv")))
-    )
-    const model = yield* Sources.presetModel(settings.preset, tokenizer.vocabSize, settings.seed)
+    mkdirSync(dir, { recursive: true })
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes)
+    return { files, texts, full, train, dev }
+  })
+
+/**
+ * The Node cpu reference: the same modules, folder, seed, settings and data: the fixed sentence's inspection
+ * on the initial model, then the losses of the same training run.
+ */
+const nodeReference = (dir: string) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings.decode(form)
+    const { files, texts, full, train, dev } = yield* modelFolder(dir)
+    const { model, tokenizer } = yield* Sources.folderModel(files, settings.seed)
     yield* Effect.addFinalizer(() => Effect.sync(() => model.dispose()))
+    for (const text of texts) expect(tokenizer.tokenize(text)).toEqual(full.tokenize(text))
     const seen = yield* Inspect.inspect(model, tokenizer, SENTENCE, settings)
     const losses: Array<number> = []
     yield* Session.train({ model, tokenizer, train, dev }, settings, (event) =>
@@ -136,9 +161,7 @@ const nodeReference = async () => {
       })
     )
     return { seen, tokenizer, losses }
-  })
-  return Effect.runPromise(Effect.scoped(Effect.provide(program, TensorBackend.layerCpu)))
-}
+  }).pipe(Effect.provide(TensorBackend.layerCpu), Effect.scoped, Effect.runPromise)
 
 /** The page's state (`window.playground`), typed arrays turned into plain ones. */
 interface PageInspection {
@@ -186,26 +209,29 @@ describeRequiring(CHROMIUM, "the playground in headless Chromium", () => {
   let browser: Browser
   let url: string
   let reference: Awaited<ReturnType<typeof nodeReference>>
-  const out = mkdtempSync(join(tmpdir(), "addrop-playground-build-"))
+  const work = mkdtempSync(join(tmpdir(), "addrop-playground-"))
+  const site = join(work, "site")
+  const folder = join(work, "bert-tiny-sst2")
 
+  // The build, the browser's start and the Node cpu reference run (about 15 s on an idle 2-core machine).
   beforeAll(async () => {
     process.env.ADDROP_SOURCE = "1"
     await build({
       root: app,
       configFile: join(app, "vite.config.ts"),
       logLevel: "error",
-      build: { outDir: out, emptyOutDir: true }
+      build: { outDir: site, emptyOutDir: true }
     })
-    server = await serve(out)
+    server = await serve(site)
     url = `http://localhost:${(server.address() as AddressInfo).port}/`
     browser = await chromium.launch({ executablePath: CHROMIUM.path, args: chromiumFlags })
-    reference = await nodeReference()
+    reference = await nodeReference(folder)
     mkdirSync(artifacts, { recursive: true })
   })
   afterAll(async () => {
     await browser?.close()
     server?.close()
-    rmSync(out, { recursive: true, force: true })
+    rmSync(work, { recursive: true, force: true })
   })
 
   for (const backend of ["wasm", "webgpu"] as const) {
@@ -219,6 +245,8 @@ describeRequiring(CHROMIUM, "the playground in headless Chromium", () => {
       const started = Date.now()
       const lap = (what: string) =>
         console.log(`[${backend}] ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      await page.setInputFiles("#model-files", folder)
+      await expect.poll(() => status.textContent()).toContain("model folder")
       await page.click("#load")
       await expect.poll(() => status.getAttribute("data-state"), { timeout: 60_000 }).toMatch(/ready|error/)
       expect(await status.textContent()).toContain(`ready on ${backend}`)
@@ -260,9 +288,10 @@ describeRequiring(CHROMIUM, "the playground in headless Chromium", () => {
       expect(losses).toHaveLength(Number(form.epochs))
       expect(steps.every((e) => e.phase === "addrop")).toBe(true)
       expect(losses.every(Number.isFinite)).toBe(true)
-      // The same run on Node's cpu goes 0.692 → 0.088, and this one follows it: the backends differ only by
-      // float rounding, which AdamW's normalised updates carry over eight steps (see LOSS_TOLERANCE).
-      expect(losses.at(-1)!).toBeLessThan(0.6 * losses[0]!)
+      // The same run on Node's cpu goes 0.687 → 0.648 in four steps (and to 0.09 in eight, too slow for
+      // SwiftShader), and this one follows it: the backends differ only by float rounding, which AdamW's
+      // normalised updates carry from step to step (see LOSS_TOLERANCE).
+      expect(losses.at(-1)!).toBeLessThan(losses[0]! - 0.02)
       const lossDifference = Math.max(...losses.map((l, i) => Math.abs(l - reference.losses[i]!)))
       console.log(`[${backend}] max |loss − Node cpu loss| = ${lossDifference.toExponential(2)}`)
       expect(lossDifference).toBeLessThan(LOSS_TOLERANCE)
@@ -290,7 +319,7 @@ describeRequiring(CHROMIUM, "the playground in headless Chromium", () => {
         const [download] = await Promise.all([page.waitForEvent("download"), link.click()])
         files.set(download.suggestedFilename(), new Uint8Array(readFileSync(await download.path())))
       }
-      expect([...files.keys()].sort()).toEqual(["config.json", "model.safetensors", "tokenizer.json"])
+      expect([...files.keys()].sort()).toEqual(["config.json", "model.safetensors", "vocab.txt"])
       const after = await readInspection(page)
       const settings = await Effect.runPromise(Settings.decode(form))
       const reloaded = await Effect.runPromise(
@@ -311,6 +340,6 @@ describeRequiring(CHROMIUM, "the playground in headless Chromium", () => {
       lap("downloaded")
       expect(errors).toEqual([])
       await page.close()
-    })
+    }, 300_000)
   }
 })
