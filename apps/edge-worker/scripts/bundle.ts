@@ -43,10 +43,16 @@ export const resetWasmInstance = () => {}`,
   }
 }
 
-export const bundle = async (options: { readonly source?: boolean; readonly outdir?: string } = {}) => {
+/**
+ * `entry` (default: this app's `src/worker.ts`) lets scripts/pack-smoke.mjs bundle a copy of the Worker's
+ * sources placed beside the packed tarballs it installed, so that every import resolves from those.
+ */
+export const bundle = async (
+  options: { readonly source?: boolean; readonly outdir?: string; readonly entry?: string } = {}
+) => {
   const dir = options.outdir ?? join(root, "dist")
   const result = await build({
-    entryPoints: [join(root, "src/worker.ts")],
+    entryPoints: [options.entry ?? join(root, "src/worker.ts")],
     outdir: dir,
     bundle: true,
     format: "esm",

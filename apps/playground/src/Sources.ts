@@ -106,9 +106,12 @@ export const labelledText = (name: string, bytes: Uint8Array) =>
     const header = firstLine
       .replace(/\r$/, "")
       .split(format === "csv" ? "," : "\t")
-      .map((h) => h.trim().replace(/^"|"$/g, "").toLowerCase())
-    const text = TEXT_COLUMNS.find((c) => header.includes(c))
-    const label = LABEL_COLUMNS.find((c) => header.includes(c))
+      .map((h) => h.trim().replace(/^"|"$/g, ""))
+    // The column as the header spells it, matched without regard to case.
+    const column = (names: ReadonlyArray<string>) =>
+      names.flatMap((name) => header.filter((h) => h.toLowerCase() === name))[0]
+    const text = column(TEXT_COLUMNS)
+    const label = column(LABEL_COLUMNS)
     if (text === undefined || label === undefined) {
       return yield* new UnusableFiles({
         reason: `${name}: its header (${header.join(", ")}) needs a text column (${TEXT_COLUMNS.join("/")}) and a label column (${LABEL_COLUMNS.join("/")})`
@@ -119,7 +122,11 @@ export const labelledText = (name: string, bytes: Uint8Array) =>
       {
         format,
         columns: { text, label },
-        labels: { kind: "classification", names: ["negative", "positive"], map: { "0": 0, "1": 1 } },
+        labels: {
+          kind: "classification",
+          names: ["negative", "positive"],
+          map: { "0": 0, "1": 1, negative: 0, positive: 1 }
+        },
         onBadRow: "skip"
       },
       name
