@@ -1,7 +1,8 @@
 /**
  * The attribution heatmap of an {@link Inspect.Inspection}: one square per layer and head (rows: layers,
- * columns: heads), each query row × key column coloured by its attribution (scaled by the map's largest
- * magnitude: orange positive, blue negative), and the cells AD-Drop would drop crossed out in black.
+ * columns: heads), each query row × key column coloured by its attribution (scaled by the row's largest
+ * magnitude, as AD-Drop ranks each row on its own: orange positive, blue negative), and the cells AD-Drop would
+ * drop crossed out in black.
  *
  * @since 0.1.0
  */
@@ -21,15 +22,14 @@ export const color = (scaled: number): string => {
 }
 
 /**
- * The largest magnitude of one head's `L × L` map (1 when it is all zeros).
+ * The largest magnitude of the `length` values of a row starting at `offset` (1 when they are all zeros).
  *
  * @since 0.1.0
  * @category colours
  */
-export const scale = (map: Float32Array, head: number, length: number): number => {
+export const scale = (map: Float32Array, offset: number, length: number): number => {
   let max = 0
-  for (let i = head * length * length; i < (head + 1) * length * length; i++)
-    max = Math.max(max, Math.abs(map[i]!))
+  for (let i = offset; i < offset + length; i++) max = Math.max(max, Math.abs(map[i]!))
   return max === 0 ? 1 : max
 }
 
@@ -62,10 +62,10 @@ export const draw = (canvas: HTMLCanvasElement, inspection: Inspection): number 
     ctx.fillText(`layer ${layer}${dropped ? " (AD-Drop)" : ""}`, 4, top - 22)
     for (let head = 0; head < cols; head++) {
       const left = label + head * (side + gap)
-      const s = scale(map, head, length)
       ctx.fillStyle = "#333"
       ctx.fillText(`head ${head}`, left, top - 4)
       for (let q = 0; q < length; q++) {
+        const s = scale(map, (head * length + q) * length, length)
         for (let k = 0; k < length; k++) {
           const index = head * length * length + q * length + k
           ctx.fillStyle = color(map[index]! / s)

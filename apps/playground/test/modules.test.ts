@@ -108,11 +108,11 @@ describe("drawing", () => {
     expect(points).toBe("0.0,0.0 50.0,25.0 100.0,50.0")
   })
 
-  it("colours attribution by sign and magnitude, scaled per head", () => {
+  it("colours attribution by sign and magnitude, scaled per row", () => {
     expect(Heatmap.color(0)).toBe("rgb(255,255,255)")
     expect(Heatmap.color(1)).toBe("rgb(230,110,20)")
     expect(Heatmap.color(-2)).toBe("rgb(40,100,200)")
     const map = Float32Array.from([1, -4, 0, 2, 0, 0, 0, 0])
-    expect([Heatmap.scale(map, 0, 2), Heatmap.scale(map, 1, 2)]).toEqual([4, 1])
+    expect([0, 2, 4, 6].map((offset) => Heatmap.scale(map, offset, 2))).toEqual([4, 2, 1, 1])
   })
 })
