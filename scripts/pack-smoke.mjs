@@ -124,15 +124,32 @@ for (const [name, [command, args]] of runtimes) {
 }
 
 // The apps' imports, resolved from the tarballs: their sources are copied into the scratch project, where a
-// bare import resolves from the importing file's folder up, so from the project's node_modules and never the
-// workspace's. The apps' own build settings are used, minus the workspace's test fixtures.
+// bare import resolves from the importing file's folder up, so from the project's node_modules. The scratch
+// project lies inside the workspace, whose node_modules a missing package would be found in one level up:
+// both bundles therefore list every module they took and fail on one from outside the project.
+const fromOutside = (path) => path.startsWith(`${root}/`) && !path.startsWith(`${project}/`)
 const apps = join(project, "apps")
 const playground = join(apps, "playground")
 cpSync(join(root, "apps/playground/src"), join(playground, "src"), { recursive: true })
 cpSync(join(root, "apps/playground/index.html"), join(playground, "index.html"))
 writeFileSync(
   join(playground, "vite.config.mjs"),
-  `export default { base: "./", logLevel: "error", build: { target: "es2022" } }\n`
+  `const root = ${JSON.stringify(root)}, project = ${JSON.stringify(project)}
+const fromOutside = ${fromOutside.toString()}
+export default {
+  base: "./",
+  logLevel: "error",
+  build: { target: "es2022" },
+  plugins: [{
+    name: "only-the-tarballs",
+    enforce: "pre",
+    load(id) {
+      const path = id.split("?")[0]
+      if (fromOutside(path)) this.error(path + " was bundled from the workspace, not from the installed tarballs")
+    }
+  }]
+}
+`
 )
 run(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--config", "vite.config.mjs"], playground)
 const assets = readdirSync(join(playground, "dist", "assets"))
@@ -148,12 +165,16 @@ writeFileSync(
   join(worker, "bundle.mts"),
   `import { bundle } from ${JSON.stringify(join(root, "apps/edge-worker/scripts/bundle.ts"))}
 const built = await bundle({ entry: ${JSON.stringify(join(worker, "src/worker.ts"))}, outdir: ${JSON.stringify(join(worker, "dist"))} })
-console.log(JSON.stringify({ script: built.script.bytes, wasm: built.wasm.length }))
+console.log(JSON.stringify({ script: built.script.bytes, wasm: built.wasm.length, inputs: built.inputs }))
 `
 )
 const workerBundle = JSON.parse(run(bin("tsx"), ["bundle.mts"], worker).trim().split("\n").at(-1))
-if (workerBundle.wasm < 1) process.exit(1)
-console.log(`edge worker: esbuild bundled its imports from the tarballs (worker.js ${workerBundle.script} bytes)`)
+const outsiders = workerBundle.inputs.filter(fromOutside)
+if (workerBundle.wasm < 1 || outsiders.length > 0) {
+  console.error(`edge worker: no wasm module, or modules from the workspace: ${outsiders.join(", ")}`)
+  process.exit(1)
+}
+console.log(`edge worker: esbuild bundled its imports from the tarballs (${workerBundle.inputs.length} modules, worker.js ${workerBundle.script} bytes)`)
 
 console.log(
   `pack smoke: ${packages.length} packages packed, installed and imported under ${runtimes.length} runtimes; the playground and the edge worker bundled from them`
