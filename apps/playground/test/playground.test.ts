@@ -234,6 +234,19 @@ describeRequiring(CHROMIUM, "the playground in headless Chromium", () => {
     rmSync(work, { recursive: true, force: true })
   })
 
+  it("picks WebGPU first when the backend is auto, and reports the adapter [webgpu]", async () => {
+    const page = await browser.newPage()
+    await page.goto(`${url}?${new URLSearchParams({ ...form, backend: "auto" })}`)
+    await page.setInputFiles("#model-files", folder)
+    await page.click("#load")
+    const status = page.locator("#status")
+    await expect.poll(() => status.getAttribute("data-state"), { timeout: 60_000 }).toMatch(/ready|error/)
+    // The adapter is named: "google swiftshader" without a GPU (Chromium's software Vulkan).
+    expect(await status.textContent()).toMatch(/^ready on webgpu \(\w.*\)/)
+    expect((await pageState(page)).backend).toBe("webgpu")
+    await page.close()
+  })
+
   for (const backend of ["wasm", "webgpu"] as const) {
     it(`trains AD-Drop steps from a fixed seed, the loss falls, attributions equal Node's cpu, the model downloads [${backend}]`, async () => {
       const page = await browser.newPage({ viewport: { width: 1200, height: 1400 }, acceptDownloads: true })
