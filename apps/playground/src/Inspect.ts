@@ -72,12 +72,20 @@ export const inspect = (
       tokenTypeIds: keep(tf.tensor2d([encoding.tokenTypeIds], [1, length], "int32"))
     }
     const layers = Array.from({ length: model.numLayers }, (_, i) => i)
-    const attributed = yield* Method.attribute(model, batch, { method: settings.method, layers })
-    keep(attributed.logits)
-    for (const map of attributed.maps.values()) keep(map)
-    const probabilities = Array.from(yield* read(keep(tf.softmax(attributed.logits))))
+    // The prediction first: a sentence typed has no gold label, so `gold` (and the step's labels) take the
+    // predicted class.
+    const logits = keep(tf.tidy(() => model.forward(batch, { training: false }).logits))
+    const probabilities = Array.from(yield* read(keep(tf.softmax(logits))))
     const prediction = probabilities.indexOf(Math.max(...probabilities))
     const labels = keep(tf.tensor1d([prediction], "int32"))
+    const attributed = yield* Method.attribute(model, batch, {
+      method: settings.method,
+      layers,
+      labels,
+      key: Step.stepKeys(Key.make(settings.seed), 0).region
+    })
+    keep(attributed.logits)
+    for (const map of attributed.maps.values()) keep(map)
     const masks = yield* Step.adDropInterventions(
       model,
       batch,

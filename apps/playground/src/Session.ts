@@ -13,7 +13,7 @@ import { Key } from "@addrop/random"
 import { positionAt } from "@addrop/schedule"
 import type { Tokenizer } from "@addrop/tokenizer"
 import { Batch as TrainerBatch, Evaluate, Optimizer, Step } from "@addrop/trainer"
-import { Effect, Result, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { Settings } from "./Settings.js"
 
 /**
@@ -70,7 +70,7 @@ export const devAccuracy = (session: Session, settings: Settings) =>
       })
     )
     const { predictions, labels } = yield* Evaluate.predict(session.model, batches)
-    return Result.getOrThrow(accuracy(predictions, labels))
+    return yield* Effect.fromResult(accuracy(predictions, labels))
   })
 
 /**

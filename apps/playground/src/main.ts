@@ -279,11 +279,7 @@ const train = async () => {
     )
   )
   busy(false)
-  if (result !== undefined)
-    setStatus(
-      "done",
-      `${state.message === "training…" ? "" : ""}done: ${result.steps} steps on ${state.backend}`
-    )
+  if (result !== undefined) setStatus("done", `done: ${result.steps} steps on ${state.backend}`)
   await inspect()
 }
 

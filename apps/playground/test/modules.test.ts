@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest"
 import * as Chart from "../src/Chart.js"
 import * as Export from "../src/Export.js"
 import * as Heatmap from "../src/Heatmap.js"
+import * as Inspect from "../src/Inspect.js"
 import * as Settings from "../src/Settings.js"
 import * as Sources from "../src/Sources.js"
 
@@ -83,6 +84,30 @@ describe("Export.modelFiles", () => {
       }
       model.dispose()
       loaded.dispose()
+      expect(tf.memory().numTensors).toBe(before)
+    })
+    await Effect.runPromise(Effect.scoped(Effect.provide(program, TensorBackend.layerCpu)))
+  })
+})
+
+describe("Inspect.inspect", () => {
+  it("attributes every layer with each method, a typed sentence's prediction standing in for its label", async () => {
+    const program = Effect.gen(function* () {
+      const before = tf.memory().numTensors
+      const tokenizer = yield* Sources.tokenizerFromFiles(
+        new Map([["vocab.txt", bytes("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\ngood\nfilm\n")]])
+      )
+      const model = yield* Sources.presetModel("tiny", tokenizer.vocabSize, 1)
+      for (const method of ["ga", "gold", "rd", "loss"] as const) {
+        const settings = yield* Settings.decode({ method, layers: "1" })
+        const seen = yield* Inspect.inspect(model, tokenizer, "good film", settings)
+        expect(seen.tokens).toEqual(["[CLS]", "good", "film", "[SEP]"])
+        expect([...seen.attribution.keys()], method).toEqual([0, 1])
+        expect(seen.attribution.get(0)!.length).toBe(2 * 4 * 4)
+        expect([...seen.dropped.keys()]).toEqual([1])
+        expect(seen.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+      }
+      model.dispose()
       expect(tf.memory().numTensors).toBe(before)
     })
     await Effect.runPromise(Effect.scoped(Effect.provide(program, TensorBackend.layerCpu)))
