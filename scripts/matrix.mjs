@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The runtime × backend test matrix: runs the backend-sensitive test projects once per runtime (and the edge
-// worker's in workerd), with the backends that runtime must support named in ADDROP_TEST_BACKENDS (so a backend
+// The runtime × backend test matrix: runs the backend-sensitive test projects once per runtime (the edge
+// worker's in workerd, the playground's in Chromium), with the backends that runtime must support named in ADDROP_TEST_BACKENDS (so a backend
 // that cannot start fails its tests instead of being skipped), and counts the results per backend from the
 // test titles, which name it in brackets ("… [wasm]", as `describeBackends` writes them).
 //
@@ -50,7 +50,11 @@ export const runs = [
   { runtime: "deno", ...deno, ...threaded },
   // Cloudflare's workerd (through miniflare, started by the test from Node): apps/edge-worker runs attribute
   // and an AD-Drop step inside it and compares with Node's cpu backend.
-  { runtime: "workerd", ...node, projects: ["@addrop/edge-worker"], backends: ["cpu", "wasm"] }
+  { runtime: "workerd", ...node, projects: ["@addrop/edge-worker"], backends: ["cpu", "wasm"] },
+  // Debian's Chromium (driven by playwright-core from Node): apps/playground, built with Vite and served from
+  // localhost, trains and attributes in the page on wasm and on WebGPU (SwiftShader without a GPU), compared
+  // with Node's cpu backend.
+  { runtime: "chromium", ...node, projects: ["@addrop/playground"], backends: ["wasm", "webgpu"] }
 ]
 
 const backendOf = (titles) => /\[(cpu|wasm-threads|wasm|webgpu|node-gpu|node)\]/.exec(titles.join(" "))?.[1] ?? "none"

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Packs every public package with `npm pack`, installs the tarballs into a scratch project (as a user would
-// install them from npm), and imports them under Node, Bun and Deno with a small end-to-end check.
+// install them from npm), and imports them under Node, Bun and Deno with a small end-to-end check; then
+// bundles copies of apps/playground (Vite) and apps/edge-worker (esbuild) inside that project, so that every
+// import the apps make resolves from the tarballs.
 import { execFileSync } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
@@ -52,7 +54,15 @@ if (problems.length > 0) {
 }
 console.log(`${packages.length} packages packed, each with LICENSE, repository, homepage, bugs and engines`)
 // The peers a user installs next to our packages, at the versions the monorepo is tested with.
-for (const peer of ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "effect"]) {
+// The apps also import the cpu and WebGPU backends themselves (a bundle registers them statically).
+for (const peer of [
+  "@tensorflow/tfjs",
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-backend-cpu",
+  "@tensorflow/tfjs-backend-wasm",
+  "@tensorflow/tfjs-backend-webgpu",
+  "effect"
+]) {
   dependencies[peer] = locked(peer)
 }
 writeFileSync(join(project, "package.json"), JSON.stringify({ name: "addrop-pack-smoke", private: true, type: "module", dependencies }, null, 2))
@@ -112,4 +122,60 @@ for (const [name, [command, args]] of runtimes) {
   const out = run(command, args, project).trim().split("\n").at(-1)
   console.log(`${name}: ${out}`)
 }
-console.log(`pack smoke: ${packages.length} packages packed, installed and imported under ${runtimes.length} runtimes`)
+
+// The apps' imports, resolved from the tarballs: their sources are copied into the scratch project, where a
+// bare import resolves from the importing file's folder up, so from the project's node_modules. The scratch
+// project lies inside the workspace, whose node_modules a missing package would be found in one level up:
+// both bundles therefore list every module they took and fail on one from outside the project.
+const fromOutside = (path) => path.startsWith(`${root}/`) && !path.startsWith(`${project}/`)
+const apps = join(project, "apps")
+const playground = join(apps, "playground")
+cpSync(join(root, "apps/playground/src"), join(playground, "src"), { recursive: true })
+cpSync(join(root, "apps/playground/index.html"), join(playground, "index.html"))
+writeFileSync(
+  join(playground, "vite.config.mjs"),
+  `const root = ${JSON.stringify(root)}, project = ${JSON.stringify(project)}
+const fromOutside = ${fromOutside.toString()}
+export default {
+  base: "./",
+  logLevel: "error",
+  build: { target: "es2022" },
+  plugins: [{
+    name: "only-the-tarballs",
+    enforce: "pre",
+    load(id) {
+      const path = id.split("?")[0]
+      if (fromOutside(path)) this.error(path + " was bundled from the workspace, not from the installed tarballs")
+    }
+  }]
+}
+`
+)
+run(process.execPath, [join(root, "node_modules/vite/bin/vite.js"), "build", "--config", "vite.config.mjs"], playground)
+const assets = readdirSync(join(playground, "dist", "assets"))
+if (!existsSync(join(playground, "dist", "index.html")) || !assets.some((a) => a.endsWith(".wasm"))) {
+  console.error(`playground: the Vite build lacks index.html or the wasm binaries (assets: ${assets.join(", ")})`)
+  process.exit(1)
+}
+console.log(`playground: Vite bundled its imports from the tarballs (${assets.length} assets)`)
+
+const worker = join(apps, "edge-worker")
+cpSync(join(root, "apps/edge-worker/src"), join(worker, "src"), { recursive: true })
+writeFileSync(
+  join(worker, "bundle.mts"),
+  `import { bundle } from ${JSON.stringify(join(root, "apps/edge-worker/scripts/bundle.ts"))}
+const built = await bundle({ entry: ${JSON.stringify(join(worker, "src/worker.ts"))}, outdir: ${JSON.stringify(join(worker, "dist"))} })
+console.log(JSON.stringify({ script: built.script.bytes, wasm: built.wasm.length, inputs: built.inputs }))
+`
+)
+const workerBundle = JSON.parse(run(bin("tsx"), ["bundle.mts"], worker).trim().split("\n").at(-1))
+const outsiders = workerBundle.inputs.filter(fromOutside)
+if (workerBundle.wasm < 1 || outsiders.length > 0) {
+  console.error(`edge worker: no wasm module, or modules from the workspace: ${outsiders.join(", ")}`)
+  process.exit(1)
+}
+console.log(`edge worker: esbuild bundled its imports from the tarballs (${workerBundle.inputs.length} modules, worker.js ${workerBundle.script} bytes)`)
+
+console.log(
+  `pack smoke: ${packages.length} packages packed, installed and imported under ${runtimes.length} runtimes; the playground and the edge worker bundled from them`
+)

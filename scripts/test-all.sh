@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: the Debian packages some tests use, typed builds, types, lint, the test suites
-# under Node, the runtime × backend matrix (Node, Bun, Deno, workerd; threaded wasm too), then the
+# under Node, the runtime × backend matrix (Node, Bun, Deno, workerd, Chromium; threaded wasm too), then the
 # packed-tarball smoke test. `npm test` runs this; run `npm ci` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ turbo run test --concurrency=2 --output-logs=errors-only $(printf -- "--filter=!
 # Each runtime names the backends it must run (node: cpu, wasm, webgpu through Dawn on llvmpipe; bun: cpu, wasm;
 # deno: cpu, wasm, webgpu on lavapipe; and the conformance suite on wasm-threads, a pool of 2, in all three): a
 # named backend that cannot start fails its tests with the reason, and a cell with no passing test fails.
-step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno; the edge worker in workerd)"
+step "runtime × backend matrix (backend-sensitive packages under Node, Bun and Deno; the edge worker in workerd; the playground in Chromium)"
 node scripts/matrix.mjs
 
 step "packed tarballs import under Node, Bun and Deno"

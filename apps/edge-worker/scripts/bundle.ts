@@ -17,6 +17,8 @@ export interface Bundle {
   readonly dir: string
   readonly script: { readonly path: string; readonly bytes: number }
   readonly wasm: ReadonlyArray<{ readonly path: string; readonly bytes: number }>
+  /** Absolute paths of every module bundled (the pack smoke test checks where they come from). */
+  readonly inputs: ReadonlyArray<string>
 }
 
 /**
@@ -43,10 +45,16 @@ export const resetWasmInstance = () => {}`,
   }
 }
 
-export const bundle = async (options: { readonly source?: boolean; readonly outdir?: string } = {}) => {
+/**
+ * `entry` (default: this app's `src/worker.ts`) lets scripts/pack-smoke.mjs bundle a copy of the Worker's
+ * sources placed beside the packed tarballs it installed, so that every import resolves from those.
+ */
+export const bundle = async (
+  options: { readonly source?: boolean; readonly outdir?: string; readonly entry?: string } = {}
+) => {
   const dir = options.outdir ?? join(root, "dist")
   const result = await build({
-    entryPoints: [join(root, "src/worker.ts")],
+    entryPoints: [options.entry ?? join(root, "src/worker.ts")],
     outdir: dir,
     bundle: true,
     format: "esm",
@@ -69,7 +77,8 @@ export const bundle = async (options: { readonly source?: boolean; readonly outd
   const sized = await Promise.all(outputs.map(async (path) => ({ path, bytes: (await stat(path)).size })))
   const script = sized.find((o) => basename(o.path) === "worker.js")
   if (script === undefined) throw new Error(`esbuild wrote no worker.js: ${outputs.join(", ")}`)
-  return { dir, script, wasm: sized.filter((o) => o.path.endsWith(".wasm")) } satisfies Bundle
+  const inputs = Object.keys(result.metafile.inputs).map((path) => join(process.cwd(), path))
+  return { dir, script, wasm: sized.filter((o) => o.path.endsWith(".wasm")), inputs } satisfies Bundle
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

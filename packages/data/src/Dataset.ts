@@ -8,6 +8,7 @@
  */
 import type { Effect, Stream } from "effect"
 import type { LoadError, RowError } from "./DataError.js"
+import { linesOf } from "./internal/lines.js"
 import { collect, examplesOf, planOf, streamPlan } from "./internal/rows.js"
 
 /**
@@ -360,4 +361,47 @@ export function loadAll(
   source: Source | UnlabelledSource
 ): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError> {
   return collect<LoadResult | UnlabelledLoadResult>(file, source.labels, streamRows(file, source))
+}
+
+/**
+ * A whole file's content already in memory (its bytes, or its text), parsed exactly as {@link loadAll} parses
+ * a file: for browsers and other runtimes without a file system (a file from an `<input type="file">`, a
+ * `fetch`ed asset). `name` stands for the file in results and errors.
+ *
+ * @example
+ * ```ts
+ * import { Dataset } from "@addrop/data"
+ * import { Effect } from "effect"
+ * const text = await (await fetch("data/train.tsv")).text()
+ * const { examples } = await Effect.runPromise(
+ *   Dataset.parse(text, {
+ *     format: "tsv",
+ *     columns: { text: "sentence", label: "label" },
+ *     labels: { kind: "classification", names: ["negative", "positive"], map: { "0": 0, "1": 1 } }
+ *   }, "train.tsv")
+ * )
+ * ```
+ * @since 0.1.0
+ * @category loading
+ */
+export function parse(
+  content: Uint8Array | string,
+  source: Source,
+  name?: string
+): Effect.Effect<LoadResult, LoadError>
+export function parse(
+  content: Uint8Array | string,
+  source: UnlabelledSource,
+  name?: string
+): Effect.Effect<UnlabelledLoadResult, LoadError>
+export function parse(
+  content: Uint8Array | string,
+  source: Source | UnlabelledSource,
+  name = "<memory>"
+): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError> {
+  return collect<LoadResult | UnlabelledLoadResult>(
+    name,
+    source.labels,
+    streamPlan(name, planOf(source), () => linesOf(content))
+  )
 }

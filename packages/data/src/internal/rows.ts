@@ -28,7 +28,7 @@ import type {
   UnlabelledLoadResult,
   UnlabelledSource
 } from "../Dataset.js"
-import { readLines } from "./lines.js"
+import { type Line, readLines } from "./lines.js"
 import { type RecordItem, readRecords } from "./records.js"
 
 /**
@@ -268,8 +268,15 @@ const scalarText = (value: unknown, booleans: boolean): string | undefined =>
       ? String(value)
       : undefined
 
-/** The rows of a file, as an async generator that throws {@link LoadError}s. */
-async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row<Example | UnlabelledExample>> {
+/**
+ * The rows of a file, as an async generator that throws {@link LoadError}s; `lines` reads its lines (the file
+ * at `file`, or content in memory reported under that name).
+ */
+async function* rowsOf(
+  file: string,
+  plan: Plan,
+  lines: () => AsyncIterable<Line>
+): AsyncGenerator<Row<Example | UnlabelledExample>> {
   const parse = labelParser(plan.labels)
   if (parse instanceof InvalidDataOption) throw parse
   const expected = accepted(plan.labels)
@@ -339,7 +346,7 @@ async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row<Example | U
 
   if (plan.format === "jsonl") {
     const columns = plan.jsonColumns!
-    for await (const { line, text } of readLines(file)) {
+    for await (const { line, text } of lines()) {
       if (text === undefined) {
         anyRecord = true
         dataRows++
@@ -398,7 +405,7 @@ async function* rowsOf(file: string, plan: Plan): AsyncGenerator<Row<Example | U
   const delimiter = plan.format === "tsv" ? "\t" : ","
   let layout: Resolved | undefined
   let headerLine: number | undefined
-  for await (const item of readRecords(readLines(file), {
+  for await (const item of readRecords(lines(), {
     delimiter,
     quote: plan.quote
   }) as AsyncIterable<RecordItem>) {
@@ -478,12 +485,13 @@ const isLoadError = (u: unknown): u is LoadError =>
  */
 export const streamPlan = (
   file: string,
-  plan: Plan | InvalidDataOption
+  plan: Plan | InvalidDataOption,
+  lines: () => AsyncIterable<Line> = () => readLines(file)
 ): Stream.Stream<Row<Example | UnlabelledExample>, LoadError> =>
   plan instanceof InvalidDataOption
     ? Stream.fail(plan)
     : Stream.suspend(() =>
-        Stream.fromAsyncIterable(rowsOf(file, plan), (e) =>
+        Stream.fromAsyncIterable(rowsOf(file, plan, lines), (e) =>
           isLoadError(e) ? e : new DataFileError({ file, reason: e instanceof Error ? e.message : String(e) })
         )
       )
