@@ -1,9 +1,9 @@
 /**
- * A file's lines, read in 64 KiB chunks (never the whole file). Lines end at "\n"; a trailing "\r" is removed,
- * and so is a byte-order mark at the start. Each line is decoded on its own (UTF-8 never uses the byte 0x0A
- * inside a character), so an invalid byte sequence is attributed to its exact line.
+ * The lines of a file's bytes, which arrive in chunks (a file is read through `FileSystem.stream` in 64 KiB
+ * chunks, never whole). Lines end at "\n"; a trailing "\r" is removed, and so is a byte-order mark at the
+ * start. Each line is decoded on its own (UTF-8 never uses the byte 0x0A inside a character), so an invalid
+ * byte sequence is attributed to its exact line.
  */
-import { open } from "node:fs/promises"
 
 export interface Line {
   /** 1-based. */
@@ -13,10 +13,11 @@ export interface Line {
 }
 
 const NEWLINE = 0x0a
-const CHUNK = 1 << 16
 
-export async function* readLines(path: string): AsyncGenerator<Line> {
-  const handle = await open(path, "r")
+/** The size of the chunks a file is read in. */
+export const CHUNK = 1 << 16
+
+export async function* linesOf(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Line> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
   let line = 0
   const decode = (bytes: Uint8Array): Line => {
@@ -33,28 +34,21 @@ export async function* readLines(path: string): AsyncGenerator<Line> {
     }
     return { line, text }
   }
-  try {
-    const buffer = new Uint8Array(CHUNK)
-    let carry: Array<Uint8Array> = []
-    while (true) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null)
-      if (bytesRead === 0) break
-      const chunk = buffer.subarray(0, bytesRead)
-      let start = 0
-      let end = chunk.indexOf(NEWLINE, start)
-      while (end !== -1) {
-        const piece = chunk.subarray(start, end)
-        yield decode(carry.length === 0 ? piece : concat([...carry, piece]))
-        carry = []
-        start = end + 1
-        end = chunk.indexOf(NEWLINE, start)
-      }
-      if (start < bytesRead) carry.push(chunk.slice(start))
+  let carry: Array<Uint8Array> = []
+  for await (const chunk of chunks) {
+    let start = 0
+    let end = chunk.indexOf(NEWLINE, start)
+    while (end !== -1) {
+      const piece = chunk.subarray(start, end)
+      yield decode(carry.length === 0 ? piece : concat([...carry, piece]))
+      carry = []
+      start = end + 1
+      end = chunk.indexOf(NEWLINE, start)
     }
-    if (carry.length > 0) yield decode(concat(carry))
-  } finally {
-    await handle.close()
+    // A copy: the reader may reuse the chunk's memory for the next one.
+    if (start < chunk.length) carry.push(chunk.slice(start))
   }
+  if (carry.length > 0) yield decode(concat(carry))
 }
 
 const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
