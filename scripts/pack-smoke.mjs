@@ -52,7 +52,7 @@ if (problems.length > 0) {
 }
 console.log(`${packages.length} packages packed, each with LICENSE, repository, homepage, bugs and engines`)
 // The peers a user installs next to our packages, at the versions the monorepo is tested with.
-for (const peer of ["@tensorflow/tfjs", "@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-wasm", "effect"]) {
+for (const peer of ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm", "effect"]) {
   dependencies[peer] = locked(peer)
 }
 writeFileSync(join(project, "package.json"), JSON.stringify({ name: "addrop-pack-smoke", private: true, type: "module", dependencies }, null, 2))
