@@ -150,6 +150,8 @@ export const generate = async (): Promise<string> => {
   ].join("\n")
   const result = await build({
     stdin: { contents: entry, resolveDir: gradientsDir, loader: "js" },
+    // The bundle's path comments are relative to this: the same output from any working directory.
+    absWorkingDir: packageRoot,
     bundle: true,
     write: false,
     format: "esm",
