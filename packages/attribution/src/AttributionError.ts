@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { Gradients } from "@addrop/backends"
+import type { MissingGradient } from "@addrop/backends"
 import { Data } from "effect"
 
 /**
@@ -30,4 +30,4 @@ export class InvalidAttributionRequest extends Data.TaggedError("InvalidAttribut
  * @since 0.1.0
  * @category errors
  */
-export type AttributeError = InvalidAttributionRequest | Gradients.MissingGradient
+export type AttributeError = InvalidAttributionRequest | MissingGradient

@@ -15,7 +15,7 @@
  */
 import { batchMatMulGradConfig } from "@addrop/ops"
 import * as tf from "@tensorflow/tfjs-core"
-import { Data } from "effect"
+import { MissingGradient } from "./BackendError.js"
 import { stockGradients } from "./internal/stockGradients.js"
 
 /**
@@ -72,21 +72,6 @@ export const install = (): void => {
  * @category registration
  */
 export const has = (kernelName: string): boolean => tf.getGradient(kernelName) !== undefined
-
-/**
- * A backward pass reached a kernel that has no registered gradient: the model uses an op outside
- * {@link kernels} (register its config with `tf.registerGradient`), or no backend layer was provided.
- *
- * @since 0.1.0
- * @category errors
- */
-export class MissingGradient extends Data.TaggedError("MissingGradient")<{
-  readonly kernel: string
-}> {
-  override get message(): string {
-    return `no gradient is registered for the kernel ${this.kernel}: register its GradConfig with tf.registerGradient, or provide a TensorBackend layer (it installs the gradients AD-Drop's models use)`
-  }
-}
 
 /** The part of tfjs' engine state that a failed backward pass leaves behind. */
 interface TapeState {

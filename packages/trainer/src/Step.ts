@@ -14,7 +14,7 @@
  */
 import { Intervention } from "@addrop/attention"
 import { AttributionMethod, InvalidAttributionRequest, type Method } from "@addrop/attribution"
-import { Gradients as GradientRegistry, TensorBackend } from "@addrop/backends"
+import { Gradients as GradientRegistry, type MissingGradient, TensorBackend } from "@addrop/backends"
 import { InvalidMaskOption, Mask, MaskSampler } from "@addrop/mask"
 import { InvalidInput, Loss, Model } from "@addrop/models"
 import { Key } from "@addrop/random"
@@ -75,11 +75,7 @@ export type Labels = tf.Tensor1D | tf.Tensor2D
  * @since 0.1.0
  * @category errors
  */
-export type StepError =
-  | InvalidInput
-  | InvalidAttributionRequest
-  | InvalidMaskOption
-  | GradientRegistry.MissingGradient
+export type StepError = InvalidInput | InvalidAttributionRequest | InvalidMaskOption | MissingGradient
 
 /**
  * Runs synchronous tensor code of a step. The model and the loss throw their tagged `InvalidInput`, which is
@@ -266,7 +262,7 @@ export interface StepResult {
  * ```ts
  * import { Effect, Layer } from "effect"
  * import { AttributionMethod } from "@addrop/attribution"
- * import { Gradients as GradientRegistry, TensorBackend } from "@addrop/backends"
+ * import { Gradients as GradientRegistry, type MissingGradient, TensorBackend } from "@addrop/backends"
  * import { MaskSampler } from "@addrop/mask"
  * import { Optimizer, Step } from "@addrop/trainer"
  *
