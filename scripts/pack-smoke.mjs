@@ -56,7 +56,6 @@ console.log(`${packages.length} packages packed, each with LICENSE, repository, 
 // The peers a user installs next to our packages, at the versions the monorepo is tested with.
 // The apps also import the cpu and WebGPU backends themselves (a bundle registers them statically).
 for (const peer of [
-  "@tensorflow/tfjs",
   "@tensorflow/tfjs-core",
   "@tensorflow/tfjs-backend-cpu",
   "@tensorflow/tfjs-backend-wasm",

@@ -8,7 +8,7 @@
 import { stat } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { build, type Plugin } from "esbuild"
+import { build } from "esbuild"
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)))
 
@@ -19,30 +19,6 @@ export interface Bundle {
   readonly wasm: ReadonlyArray<{ readonly path: string; readonly bytes: number }>
   /** Absolute paths of every module bundled (the pack smoke test checks where they come from). */
   readonly inputs: ReadonlyArray<string>
-}
-
-/**
- * @addrop/backends starts threaded wasm under Node, Bun and Deno from `internal/wasmThreads`, which imports
- * `node:` modules; its drivers load it only outside browser-like runtimes, so a Worker never runs it, but a
- * bundler still follows the import. This stands in for it with a module that says why threads are absent.
- */
-const noNodeThreads: Plugin = {
-  name: "no-node-wasm-threads",
-  setup: (b) => {
-    b.onResolve({ filter: /\/wasmThreads(\.js|\.ts)?$/ }, (args) =>
-      args.importer.includes(join("backends", "src")) || args.importer.includes(join("backends", "dist"))
-        ? { path: "wasmThreads", namespace: "no-node-wasm-threads" }
-        : undefined
-    )
-    b.onLoad({ filter: /.*/, namespace: "no-node-wasm-threads" }, () => ({
-      contents: `const absent = () => { throw new Error("threaded wasm needs Node, Bun or Deno; a Worker runs wasm on one thread") }
-export const machineCores = () => 1
-export const prepare = absent
-export const dropThreadedInstance = () => {}
-export const resetWasmInstance = () => {}`,
-      loader: "js"
-    }))
-  }
 }
 
 /**
@@ -66,10 +42,6 @@ export const bundle = async (
     // `.wasm` imports stay imports of a file copied beside the script, which workerd loads as a module.
     loader: { ".wasm": "copy" },
     assetNames: "[name]",
-    // Never reached in the Worker (it registers the stock gradients itself), and not bundleable: the
-    // whole of tfjs, including backends that need a DOM.
-    external: ["@tensorflow/tfjs"],
-    plugins: [noNodeThreads],
     metafile: true,
     logLevel: "warning"
   })

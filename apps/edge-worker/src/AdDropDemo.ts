@@ -5,9 +5,8 @@
  * It builds a small BERT from a fixed seed, attributes its attention (GA, layers 0 and 1) on a fixed
  * batch, and takes one AD-Drop training step with `@addrop/trainer`'s `Step.train`: attribution in
  * training mode → masks (top-p candidates dropped with probability q) → second forward pass and its loss →
- * gradients, clipped → AdamW update. The trainer's entry point also exports modules that import `node:fs`
- * (data loading, checkpoints); the package is free of side effects, so a bundler keeps only `Step` and
- * what it uses, which is runtime-neutral.
+ * gradients, clipped → AdamW update. Every package it uses is runtime-neutral (files are read only through
+ * Effect's `FileSystem`, which this code never asks for).
  *
  * @since 0.1.0
  */

@@ -3,13 +3,12 @@
  * workerd and answers with its result as JSON.
  *
  * Everything is imported statically, because a Worker bundle has no module resolution at run time: the
- * cpu backend, tfjs' stock gradients (`@addrop/backends` then skips loading `@tensorflow/tfjs` for them),
- * and the SIMD wasm binary, which workerd hands over as a compiled `WebAssembly.Module`.
+ * cpu backend and the SIMD wasm binary, which workerd hands over as a compiled `WebAssembly.Module`. The
+ * gradients come with `@addrop/backends` (its layers register the ones the models use).
  *
  * @since 0.1.0
  */
 import "@tensorflow/tfjs-backend-cpu"
-import "@tensorflow/tfjs-core/dist/register_all_gradients"
 import { BackendName, TensorBackend } from "@addrop/backends"
 import simd from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"
 import { Cause, Effect, Exit } from "effect"

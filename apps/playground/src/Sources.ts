@@ -117,9 +117,7 @@ export const labelledText = (name: string, bytes: Uint8Array) =>
         reason: `${name}: its header (${header.join(", ")}) needs a text column (${TEXT_COLUMNS.join("/")}) and a label column (${LABEL_COLUMNS.join("/")})`
       })
     }
-    return yield* Dataset.parse(
-      bytes,
-      {
+    return yield* Dataset.fromText(name, bytes, {
         format,
         columns: { text, label },
         labels: {
@@ -128,7 +126,5 @@ export const labelledText = (name: string, bytes: Uint8Array) =>
           map: { "0": 0, "1": 1, negative: 0, positive: 1 }
         },
         onBadRow: "skip"
-      },
-      name
-    )
+      })
   })

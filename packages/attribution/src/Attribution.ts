@@ -8,6 +8,7 @@
  */
 import type { Interventions } from "@addrop/attention"
 import { Draw, Key } from "@addrop/random"
+import { Gradients } from "@addrop/backends"
 import * as tf from "@tensorflow/tfjs-core"
 import type { Target } from "./Target.js"
 
@@ -84,11 +85,19 @@ export const gradient = (request: GradientRequest): AttributionResult => {
     logits = tf.keep(out)
     return request.target(out)
   }
-  const { value, grads } = tf.valueAndGrads(objective)(taps)
-  tf.dispose([value, ...taps])
-  return {
-    maps: new Map(request.layers.map((layer, i) => [layer, grads[i] as tf.Tensor4D])),
-    logits: logits!
+  try {
+    // A backward pass that fails (a kernel without a gradient) leaves no tensors behind.
+    const { value, grads } = Gradients.backward(() => tf.valueAndGrads(objective)(taps))
+    value.dispose()
+    return {
+      maps: new Map(request.layers.map((layer, i) => [layer, grads[i] as tf.Tensor4D])),
+      logits: logits!
+    }
+  } catch (cause) {
+    logits?.dispose()
+    throw cause
+  } finally {
+    tf.dispose(taps)
   }
 }
 

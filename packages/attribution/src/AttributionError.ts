@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import type { MissingGradient } from "@addrop/backends"
 import { Data } from "effect"
 
 /**
@@ -21,3 +22,12 @@ export class InvalidAttributionRequest extends Data.TaggedError("InvalidAttribut
     return `Invalid attribution request: ${this.reason}`
   }
 }
+
+/**
+ * What an attribution pass fails with: a request it cannot serve, or a backward pass through a kernel whose
+ * gradient is not registered (provide a `TensorBackend` layer from `@addrop/backends`, which installs them).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type AttributeError = InvalidAttributionRequest | MissingGradient

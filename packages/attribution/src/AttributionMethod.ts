@@ -11,7 +11,7 @@ import type { Key } from "@addrop/random"
 import type * as tf from "@tensorflow/tfjs-core"
 import { Context, Effect, Layer } from "effect"
 import type * as Attribution from "./Attribution.js"
-import { InvalidAttributionRequest } from "./AttributionError.js"
+import { type AttributeError, InvalidAttributionRequest } from "./AttributionError.js"
 import * as Method from "./Method.js"
 
 /**
@@ -61,7 +61,7 @@ export class AttributionMethod extends Context.Service<
       model: Method.AttributableModel<Batch>,
       batch: Batch,
       request: AttributeRequest
-    ) => Effect.Effect<Attribution.AttributionResult, InvalidAttributionRequest>
+    ) => Effect.Effect<Attribution.AttributionResult, AttributeError>
   }
 >()("@addrop/attribution/AttributionMethod") {}
 
@@ -185,5 +185,5 @@ export const attribute = <Batch>(
   model: Method.AttributableModel<Batch>,
   batch: Batch,
   request: AttributeRequest
-): Effect.Effect<Attribution.AttributionResult, InvalidAttributionRequest, AttributionMethod> =>
+): Effect.Effect<Attribution.AttributionResult, AttributeError, AttributionMethod> =>
   AttributionMethod.use((service) => service.attribute(model, batch, request))

@@ -5,10 +5,11 @@
  */
 import type { Interventions } from "@addrop/attention"
 import type { Key } from "@addrop/random"
+import { Gradients } from "@addrop/backends"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 import * as Attribution from "./Attribution.js"
-import { InvalidAttributionRequest } from "./AttributionError.js"
+import { type AttributeError, InvalidAttributionRequest } from "./AttributionError.js"
 import * as Target from "./Target.js"
 
 /**
@@ -139,7 +140,7 @@ export const attribute = <Batch>(
   model: AttributableModel<Batch>,
   batch: Batch,
   options: AttributeOptions
-): Effect.Effect<Attribution.AttributionResult, InvalidAttributionRequest> =>
+): Effect.Effect<Attribution.AttributionResult, AttributeError> =>
   Effect.gen(function* () {
     for (const layer of options.layers) {
       if (!Number.isInteger(layer) || layer < 0 || layer >= model.numLayers) {
@@ -167,18 +168,20 @@ export const attribute = <Batch>(
 
 /**
  * Runs `f`, turning what it throws into an {@link InvalidAttributionRequest} that keeps the thrown error as
- * its `cause` (an `InvalidAttributionRequest` thrown by a nested request is kept as it is).
+ * its `cause` (an `InvalidAttributionRequest` thrown by a nested request is kept as it is), or into a
+ * `MissingGradient` when the backward pass reached a kernel without a registered gradient.
  */
-const attempt = <A>(f: () => A): Effect.Effect<A, InvalidAttributionRequest> =>
+const attempt = <A>(f: () => A): Effect.Effect<A, AttributeError> =>
   Effect.try({
     try: f,
     catch: (cause) =>
       cause instanceof InvalidAttributionRequest
         ? cause
-        : new InvalidAttributionRequest({
+        : (Gradients.missingGradient(cause) ??
+          new InvalidAttributionRequest({
             reason: cause instanceof Error ? cause.message : String(cause),
             cause
-          })
+          }))
   })
 
 const compute = <Batch>(

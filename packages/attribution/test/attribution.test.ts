@@ -152,8 +152,10 @@ describeBackends("attribution on a toy attention model", backends, () => {
     const flip = (m: Method.AttributableModel<typeof batch>, options: Method.AttributeOptions) =>
       Effect.runPromise(Effect.flip(Method.attribute(m, batch, options)))
     const steps = await flip(model, { method: "iga", layers: [0], steps: 0 })
-    expect(steps._tag).toBe("InvalidAttributionRequest")
-    expect(steps.reason).toContain("steps ≥ 1, got 0")
+    expect(steps).toMatchObject({
+      _tag: "InvalidAttributionRequest",
+      reason: expect.stringContaining("steps ≥ 1, got 0")
+    })
     const noKey = await flip(model, { method: "rd", layers: [0] })
     expect(noKey).toMatchObject({ _tag: "InvalidAttributionRequest", reason: 'method "rd" needs a key' })
     // Gold labels for 3 examples on a batch of 2: the target's tensor ops throw, the Effect fails.

@@ -62,7 +62,32 @@ describeBackends("AttributionMethod: one service, a layer per method", backends,
     )
     expect(name).toBe("gold")
     const error = await Effect.runPromise(Effect.flip(attributed(AttributionMethod.layerIga({ steps: 0 }))))
-    expect(error).toMatchObject({ _tag: "InvalidAttributionRequest" })
-    expect(error.reason).toMatch(/steps ≥ 1, got 0/)
+    expect(error).toMatchObject({
+      _tag: "InvalidAttributionRequest",
+      reason: expect.stringMatching(/steps ≥ 1, got 0/)
+    })
+  })
+
+  it("a backward pass through a kernel without a gradient fails with MissingGradient naming it", async () => {
+    // tfjs has no gradient for Cumprod on any backend: the logits' cumulative product stops the GA pass.
+    const cumulative = {
+      ...model,
+      forward: (b: typeof batch, run: Parameters<typeof model.forward>[1]) => ({
+        logits: tf.tidy(() => tf.cumprod(model.forward(b, run).logits, 1))
+      })
+    }
+    const before = tf.memory().numTensors
+    const error = await Effect.runPromise(
+      Effect.flip(
+        AttributionMethod.attribute(cumulative, batch, { layers: [0, 2] }).pipe(
+          Effect.provide(AttributionMethod.layerGa)
+        )
+      )
+    )
+    expect(error).toMatchObject({ _tag: "MissingGradient", kernel: "Cumprod" })
+    // The attention weights need no backward pass.
+    const aa = await viaLayer(AttributionMethod.layerAa)
+    tf.dispose([...aa.maps.values(), aa.logits])
+    expect(tf.memory().numTensors).toBe(before)
   })
 })

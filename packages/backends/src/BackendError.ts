@@ -69,3 +69,18 @@ export class UnknownBackend extends Data.TaggedError("UnknownBackend")<{
     return `Unknown backend "${this.name}"; expected one of: ${this.known.join(", ")}`
   }
 }
+
+/**
+ * A backward pass reached a kernel that has no registered gradient: the model uses an op outside
+ * `Gradients.kernels` (register its config with `tf.registerGradient`), or no backend layer was provided.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MissingGradient extends Data.TaggedError("MissingGradient")<{
+  readonly kernel: string
+}> {
+  override get message(): string {
+    return `no gradient is registered for the kernel ${this.kernel}: register its GradConfig with tf.registerGradient, or provide a TensorBackend layer (it installs the gradients AD-Drop's models use)`
+  }
+}

@@ -175,7 +175,7 @@ export const acquireWith = (
   import("effect").Scope.Scope
 > =>
   Effect.gen(function* () {
-    yield* Effect.tryPromise({
+    yield* Effect.try({
       try: () => Gradients.install(),
       catch: (cause) => new BackendInitFailed({ backend: driver.name, cause })
     })

@@ -253,7 +253,7 @@ export const loadExamples = (
   file: string,
   limit?: number,
   layout: DataLayout.DataLayout = DataLayout.glue
-): Effect.Effect<Dataset.LoadResult, LoadError | InvalidOption | HeaderlessFile> =>
+): Effect.Effect<Dataset.LoadResult, LoadError | InvalidOption | HeaderlessFile, FileSystem.FileSystem> =>
   DataLayout.sourceFor(task, file, layout).pipe(
     Effect.flatMap((source) =>
       (source === undefined ? Glue.loadAll(task, file) : Dataset.loadAll(file, source)).pipe(
@@ -278,7 +278,11 @@ export const loadInputs = (
   task: Glue.TaskName,
   file: string,
   layout: DataLayout.DataLayout = DataLayout.glue
-): Effect.Effect<Dataset.UnlabelledLoadResult, LoadError | InvalidOption | HeaderlessFile> =>
+): Effect.Effect<
+  Dataset.UnlabelledLoadResult,
+  LoadError | InvalidOption | HeaderlessFile,
+  FileSystem.FileSystem
+> =>
   DataLayout.inputSourceFor(task, file, layout).pipe(
     Effect.flatMap((source) =>
       (source === undefined ? Glue.loadUnlabelled(task, file) : Dataset.loadAll(file, source)).pipe(

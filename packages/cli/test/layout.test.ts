@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { glueSample } from "@addrop/fixtures"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { DataLayout, TrainOptions, Workspace } from "../src/index.js"
@@ -147,11 +148,15 @@ describe("Workspace.loadExamples on generated files", () => {
     ["headerless CSV", files.csv, layout({ header: false, textColumn: "1", labelColumn: "0" })],
     ["JSON Lines", files.jsonl, layout({ textColumn: "review", labelColumn: "stars" })]
   ])("%s: the sample's texts and labels, in order", async (_, file, l) => {
-    const loaded = await Effect.runPromise(Workspace.loadExamples("sst2", file, undefined, l))
+    const loaded = await Effect.runPromise(
+      Workspace.loadExamples("sst2", file, undefined, l).pipe(Effect.provide(NodeFileSystem.layer))
+    )
     expect(texts(loaded)).toEqual(expected)
   })
   it("a label-first file without flags fails with its first row and the flags that read it", async () => {
-    const error = await Effect.runPromise(Effect.flip(Workspace.loadExamples("sst2", files.tsv)))
+    const error = await Effect.runPromise(
+      Effect.flip(Workspace.loadExamples("sst2", files.tsv)).pipe(Effect.provide(NodeFileSystem.layer))
+    )
     expect(error._tag).toBe("HeaderlessFile")
     expect(error.message).toContain(`${files.tsv}: line 1 is not a header naming "sentence", "label"`)
     expect(error.message).toContain(`first row: 0="${rows[0]!.label}" 1=`)

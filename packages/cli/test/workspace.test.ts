@@ -4,6 +4,7 @@ import type { Dataset } from "@addrop/data"
 import { Model, Presets } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { Tokenizer } from "@addrop/tokenizer"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { Inspect, Workspace } from "../src/index.js"
@@ -79,7 +80,9 @@ describe("Inspect.inspect", () => {
 
 describe("Workspace.sampleShots (--shots K)", () => {
   const sst2 = glueSample("sst2", "train.tsv")
-  const load = Effect.runPromise(Workspace.loadExamples("sst2", sst2))
+  const load = Effect.runPromise(
+    Workspace.loadExamples("sst2", sst2).pipe(Effect.provide(NodeFileSystem.layer))
+  )
   const lines = (d: Dataset.Dataset) => d.examples.map((e) => e.line)
 
   it("draws K examples of each class, in file order, the same for a seed and different for another", async () => {

@@ -6,10 +6,9 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Stream } from "effect"
+import type { Effect, FileSystem, Stream } from "effect"
 import type { LoadError, RowError } from "./DataError.js"
-import { linesOf } from "./internal/lines.js"
-import { collect, examplesOf, planOf, streamPlan } from "./internal/rows.js"
+import { collect, examplesOf, planOf, streamPlan, streamPlanOfBytes } from "./internal/rows.js"
 
 /**
  * One labelled example. `label` is a class id (classification) or the target value (regression);
@@ -275,19 +274,19 @@ export interface UnlabelledSource {
  * @since 0.1.0
  * @category streams
  */
-export function streamRows(file: string, source: Source): Stream.Stream<Row, LoadError>
+export function streamRows(file: string, source: Source): Stream.Stream<Row, LoadError, FileSystem.FileSystem>
 export function streamRows(
   file: string,
   source: UnlabelledSource
-): Stream.Stream<Row<UnlabelledExample>, LoadError>
+): Stream.Stream<Row<UnlabelledExample>, LoadError, FileSystem.FileSystem>
 export function streamRows(
   file: string,
   source: Source | UnlabelledSource
-): Stream.Stream<Row<Example | UnlabelledExample>, LoadError>
+): Stream.Stream<Row<Example | UnlabelledExample>, LoadError, FileSystem.FileSystem>
 export function streamRows(
   file: string,
   source: Source | UnlabelledSource
-): Stream.Stream<Row<Example | UnlabelledExample>, LoadError> {
+): Stream.Stream<Row<Example | UnlabelledExample>, LoadError, FileSystem.FileSystem> {
   return streamPlan(file, planOf(source))
 }
 
@@ -314,17 +313,66 @@ export function streamRows(
  * @since 0.1.0
  * @category streams
  */
-export function stream(file: string, source: Source): Stream.Stream<Example, LoadError>
-export function stream(file: string, source: UnlabelledSource): Stream.Stream<UnlabelledExample, LoadError>
+export function stream(file: string, source: Source): Stream.Stream<Example, LoadError, FileSystem.FileSystem>
+export function stream(
+  file: string,
+  source: UnlabelledSource
+): Stream.Stream<UnlabelledExample, LoadError, FileSystem.FileSystem>
 export function stream(
   file: string,
   source: Source | UnlabelledSource
-): Stream.Stream<Example | UnlabelledExample, LoadError>
+): Stream.Stream<Example | UnlabelledExample, LoadError, FileSystem.FileSystem>
 export function stream(
   file: string,
   source: Source | UnlabelledSource
-): Stream.Stream<Example | UnlabelledExample, LoadError> {
+): Stream.Stream<Example | UnlabelledExample, LoadError, FileSystem.FileSystem> {
   return examplesOf(streamRows(file, source))
+}
+
+/**
+ * A whole file's contents in memory (text, or its UTF-8 bytes), read as {@link loadAll} reads a file: for a
+ * browser or an edge worker, which fetch their data instead of opening files. `name` stands for the file in
+ * errors and results.
+ *
+ * @example
+ * ```ts
+ * import { Dataset } from "@addrop/data"
+ * import { Effect } from "effect"
+ * const text = await (await fetch("/data/train.tsv")).text()
+ * const { examples } = await Effect.runPromise(
+ *   Dataset.fromText("train.tsv", text, {
+ *     format: "tsv",
+ *     columns: { text: "sentence", label: "label" },
+ *     labels: { kind: "classification", names: ["0", "1"] }
+ *   })
+ * )
+ * ```
+ * @since 0.1.0
+ * @category loading
+ */
+export function fromText(
+  name: string,
+  contents: string | Uint8Array,
+  source: Source
+): Effect.Effect<LoadResult, LoadError>
+export function fromText(
+  name: string,
+  contents: string | Uint8Array,
+  source: UnlabelledSource
+): Effect.Effect<UnlabelledLoadResult, LoadError>
+export function fromText(
+  name: string,
+  contents: string | Uint8Array,
+  source: Source | UnlabelledSource
+): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError> {
+  const bytes = typeof contents === "string" ? new TextEncoder().encode(contents) : contents
+  return collect<LoadResult | UnlabelledLoadResult>(
+    name,
+    source.labels,
+    streamPlanOfBytes(name, planOf(source), async function* () {
+      yield bytes
+    })
+  )
 }
 
 /**
@@ -347,61 +395,25 @@ export function stream(
  * @since 0.1.0
  * @category loading
  */
-export function loadAll(file: string, source: Source): Effect.Effect<LoadResult, LoadError>
+export function loadAll(
+  file: string,
+  source: Source
+): Effect.Effect<LoadResult, LoadError, FileSystem.FileSystem>
 export function loadAll(
   file: string,
   source: UnlabelledSource
-): Effect.Effect<UnlabelledLoadResult, LoadError>
+): Effect.Effect<UnlabelledLoadResult, LoadError, FileSystem.FileSystem>
 export function loadAll(
   file: string,
   source: Source | UnlabelledSource
-): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError>
+): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError, FileSystem.FileSystem>
 export function loadAll(
   file: string,
   source: Source | UnlabelledSource
-): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError> {
-  return collect<LoadResult | UnlabelledLoadResult>(file, source.labels, streamRows(file, source))
-}
-
-/**
- * A whole file's content already in memory (its bytes, or its text), parsed exactly as {@link loadAll} parses
- * a file: for browsers and other runtimes without a file system (a file from an `<input type="file">`, a
- * `fetch`ed asset). `name` stands for the file in results and errors.
- *
- * @example
- * ```ts
- * import { Dataset } from "@addrop/data"
- * import { Effect } from "effect"
- * const text = await (await fetch("data/train.tsv")).text()
- * const { examples } = await Effect.runPromise(
- *   Dataset.parse(text, {
- *     format: "tsv",
- *     columns: { text: "sentence", label: "label" },
- *     labels: { kind: "classification", names: ["negative", "positive"], map: { "0": 0, "1": 1 } }
- *   }, "train.tsv")
- * )
- * ```
- * @since 0.1.0
- * @category loading
- */
-export function parse(
-  content: Uint8Array | string,
-  source: Source,
-  name?: string
-): Effect.Effect<LoadResult, LoadError>
-export function parse(
-  content: Uint8Array | string,
-  source: UnlabelledSource,
-  name?: string
-): Effect.Effect<UnlabelledLoadResult, LoadError>
-export function parse(
-  content: Uint8Array | string,
-  source: Source | UnlabelledSource,
-  name = "<memory>"
-): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError> {
-  return collect<LoadResult | UnlabelledLoadResult>(
-    name,
+): Effect.Effect<LoadResult | UnlabelledLoadResult, LoadError, FileSystem.FileSystem> {
+  return collect<LoadResult | UnlabelledLoadResult, FileSystem.FileSystem>(
+    file,
     source.labels,
-    streamPlan(name, planOf(source), () => linesOf(content))
+    streamRows(file, source)
   )
 }

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Stream } from "effect"
+import type { Effect, FileSystem, Stream } from "effect"
 import type { LoadError } from "./DataError.js"
 import {
   type Example,
@@ -197,7 +197,8 @@ export const streamRows = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Stream.Stream<Row, LoadError> => streamPlan(file, plan(task, options)) as Stream.Stream<Row, LoadError>
+): Stream.Stream<Row, LoadError, FileSystem.FileSystem> =>
+  streamPlan(file, plan(task, options)) as Stream.Stream<Row, LoadError, FileSystem.FileSystem>
 
 /**
  * The examples of a task file, read lazily.
@@ -215,7 +216,7 @@ export const stream = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Stream.Stream<Example, LoadError> => examplesOf(streamRows(task, file, options))
+): Stream.Stream<Example, LoadError, FileSystem.FileSystem> => examplesOf(streamRows(task, file, options))
 
 /**
  * A whole task file in memory.
@@ -234,8 +235,8 @@ export const loadAll = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Effect.Effect<LoadResult, LoadError> =>
-  collect<LoadResult>(file, tasks[task].labels, streamRows(task, file, options))
+): Effect.Effect<LoadResult, LoadError, FileSystem.FileSystem> =>
+  collect<LoadResult, FileSystem.FileSystem>(file, tasks[task].labels, streamRows(task, file, options))
 
 /**
  * Every row of a task file read without labels (see {@link loadUnlabelled}), examples and skipped rows
@@ -248,8 +249,12 @@ export const streamUnlabelledRows = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Stream.Stream<Row<UnlabelledExample>, LoadError> =>
-  streamPlan(file, unlabelledPlan(task, options)) as Stream.Stream<Row<UnlabelledExample>, LoadError>
+): Stream.Stream<Row<UnlabelledExample>, LoadError, FileSystem.FileSystem> =>
+  streamPlan(file, unlabelledPlan(task, options)) as Stream.Stream<
+    Row<UnlabelledExample>,
+    LoadError,
+    FileSystem.FileSystem
+  >
 
 /**
  * The examples of a task file read without labels (see {@link loadUnlabelled}), read lazily.
@@ -261,7 +266,8 @@ export const streamUnlabelled = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Stream.Stream<UnlabelledExample, LoadError> => examplesOf(streamUnlabelledRows(task, file, options))
+): Stream.Stream<UnlabelledExample, LoadError, FileSystem.FileSystem> =>
+  examplesOf(streamUnlabelledRows(task, file, options))
 
 /**
  * A whole task file in memory without labels, for prediction: GLUE's test file (SST-2 and CoLA
@@ -291,5 +297,9 @@ export const loadUnlabelled = (
   task: TaskName,
   file: string,
   options: TaskOptions = {}
-): Effect.Effect<UnlabelledLoadResult, LoadError> =>
-  collect<UnlabelledLoadResult>(file, noLabels, streamUnlabelledRows(task, file, options))
+): Effect.Effect<UnlabelledLoadResult, LoadError, FileSystem.FileSystem> =>
+  collect<UnlabelledLoadResult, FileSystem.FileSystem>(
+    file,
+    noLabels,
+    streamUnlabelledRows(task, file, options)
+  )

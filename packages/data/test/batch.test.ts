@@ -1,6 +1,6 @@
 import { Draw, Key } from "@addrop/random"
 import { Tokenizer } from "@addrop/tokenizer"
-import { Effect, Stream } from "effect"
+import { type FileSystem, Stream } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import {
   Batch,
@@ -12,7 +12,7 @@ import {
   Sampling
 } from "../src/index.js"
 import { bertBaseUncasedDir } from "@addrop/fixtures"
-import { failure, glueFile } from "./helpers.js"
+import { failure, glueFile, run } from "./helpers.js"
 
 /** A stand-in tokenizer: [CLS]=1 word ids… [SEP]=2 ([SEP] pair… [SEP]), word id = its length + 10. */
 const words: Batch.BatchTokenizer = {
@@ -57,12 +57,12 @@ const dataset = (
   labels: { kind: "classification", names: ["a", "b", "c"] }
 })
 
-const collect = <A, E>(stream: Stream.Stream<A, E>) => Effect.runPromise(Stream.runCollect(stream))
+const collect = <A, E>(stream: Stream.Stream<A, E, FileSystem.FileSystem>) => run(Stream.runCollect(stream))
 
 describe("collate", () => {
   it("pads to the longest example of the batch as flat [B, L] Int32Arrays", async () => {
     const ds = dataset(["a bb", "ccc", "d e f g"], [0, 2, 1])
-    const batch = await Effect.runPromise(Batch.collate(ds, [0, 1, 2], { tokenizer: words, maxLength: 16 }))
+    const batch = await run(Batch.collate(ds, [0, 1, 2], { tokenizer: words, maxLength: 16 }))
     expect(batch.shape).toEqual([3, 6])
     expect(Array.from(batch.inputIds)).toEqual([1, 11, 12, 2, 0, 0, 1, 13, 2, 0, 0, 0, 1, 11, 11, 11, 11, 2])
     expect(Array.from(batch.attentionMask)).toEqual([1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1])
@@ -70,7 +70,7 @@ describe("collate", () => {
     expect(Array.from(batch.labels)).toEqual([0, 2, 1])
     expect(Array.from(batch.indices)).toEqual([0, 1, 2])
     // Another batch of the same data pads only to its own longest example.
-    const short = await Effect.runPromise(Batch.collate(ds, [1, 0], { tokenizer: words, maxLength: 16 }))
+    const short = await run(Batch.collate(ds, [1, 0], { tokenizer: words, maxLength: 16 }))
     expect(short.shape).toEqual([2, 4])
     expect(Array.from(short.labels)).toEqual([2, 0])
   })
@@ -83,7 +83,7 @@ describe("collate", () => {
       ],
       labels: { kind: "regression", min: 0, max: 5 }
     }
-    const batch = await Effect.runPromise(Batch.collate(ds, [0, 1], { tokenizer: words, maxLength: 8 }))
+    const batch = await run(Batch.collate(ds, [0, 1], { tokenizer: words, maxLength: 8 }))
     expect(Array.from(batch.tokenTypeIds)).toEqual([0, 0, 0, 1, 1, 0, 0, 0, 1, 1])
     expect(batch.labels).toBeInstanceOf(Float32Array)
     expect(Array.from(batch.labels)).toEqual([4.25, 0.5])
@@ -127,7 +127,7 @@ describe("unlabelled data", () => {
 
   it("collateInputs gives the inputs collate gives, without labels, for labelled and unlabelled data", async () => {
     const options = { tokenizer: words, maxLength: 16 }
-    const inputs = await Effect.runPromise(Batch.collateInputs(unlabelled, [2, 0], options))
+    const inputs = await run(Batch.collateInputs(unlabelled, [2, 0], options))
     expect("labels" in inputs).toBe(false)
     // [CLS] g [SEP] h [SEP] and [CLS] a bb [SEP] c [SEP]: padded to 6.
     expect(inputs.shape).toEqual([2, 6])
@@ -138,11 +138,11 @@ describe("unlabelled data", () => {
       [0, 1, 2],
       unlabelled.examples.map((e) => e.textPair!)
     )
-    const batch = await Effect.runPromise(Batch.collate(labelled, [2, 0], options))
+    const batch = await run(Batch.collate(labelled, [2, 0], options))
     const { labels, ...rest } = batch
     expect(rest).toEqual(inputs)
     expect(Array.from(labels)).toEqual([2, 0])
-    expect(await Effect.runPromise(Batch.collateInputs(labelled, [2, 0], options))).toEqual(inputs)
+    expect(await run(Batch.collateInputs(labelled, [2, 0], options))).toEqual(inputs)
     expect(await failure(Batch.collateInputs(unlabelled, [3], options))).toBeInstanceOf(InvalidDataOption)
   })
 
@@ -227,8 +227,8 @@ describe("batches with the real tokenizer", () => {
   let rte: Dataset.LoadResult
 
   beforeAll(async () => {
-    tokenizer = await Effect.runPromise(Tokenizer.fromDirectory(bertBaseUncasedDir()))
-    rte = await Effect.runPromise(Glue.loadAll("rte", glueFile("rte/dev.tsv")))
+    tokenizer = await run(Tokenizer.fromDirectory(bertBaseUncasedDir()))
+    rte = await run(Glue.loadAll("rte", glueFile("rte/dev.tsv")))
   })
 
   it("@addrop/tokenizer's Tokenizer is a BatchTokenizer", () => {
@@ -301,7 +301,7 @@ describe("sampling", () => {
 
   beforeAll(async () => {
     // The 1,000-row training sample: 458 negative and 542 positive, enough for the paper's 256 per class.
-    sst2 = await Effect.runPromise(Glue.loadAll("sst2", glueFile("sst2/train.tsv")))
+    sst2 = await run(Glue.loadAll("sst2", glueFile("sst2/train.tsv")))
   })
 
   it("takes the first N examples", () => {
@@ -312,21 +312,21 @@ describe("sampling", () => {
   })
 
   it.each([16, 64, 256])("draws %i examples per class, reproducibly from the seed", async (k) => {
-    const sample = await Effect.runPromise(Sampling.fewShot(sst2, { perClass: k, seed: 13 }))
+    const sample = await run(Sampling.fewShot(sst2, { perClass: k, seed: 13 }))
     expect(sample.examples).toHaveLength(2 * k)
     expect(sample.examples.filter((e) => e.label === 0)).toHaveLength(k)
     expect(new Set(sample.examples.map((e) => e.index)).size).toBe(2 * k)
     const lines = sample.examples.map((e) => e.line)
     expect(lines).toEqual([...lines].sort((a, b) => a - b))
-    const again = await Effect.runPromise(Sampling.fewShot(sst2, { perClass: k, seed: 13 }))
+    const again = await run(Sampling.fewShot(sst2, { perClass: k, seed: 13 }))
     expect(again.examples).toEqual(sample.examples)
-    const other = await Effect.runPromise(Sampling.fewShot(sst2, { perClass: k, seed: 14 }))
+    const other = await run(Sampling.fewShot(sst2, { perClass: k, seed: 14 }))
     expect(other.examples.map((e) => e.index)).not.toEqual(sample.examples.map((e) => e.index))
   })
 
   it("draws each class's sample by the key seed → Key.Purpose.sample → class id", async () => {
     const seed = 21
-    const sample = await Effect.runPromise(Sampling.fewShot(sst2, { perClass: 16, seed }))
+    const sample = await run(Sampling.fewShot(sst2, { perClass: 16, seed }))
     // Recomputed from the documented key path, independently of the sampler's code.
     const expected = [0, 1].flatMap((c) => {
       const members = sst2.examples.filter((e) => e.label === c)

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs"
 import { Effect, Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Dataset } from "../src/index.js"
-import { glueFile, tempDir } from "./helpers.js"
+import { glueFile, tempDir, run } from "./helpers.js"
 
 const tmp = tempDir()
 afterAll(tmp.cleanup)
@@ -14,11 +14,31 @@ const sentiment = {
 } as const
 
 describe("generic loader", () => {
+  it("reads contents it is handed (a browser's fetched text or bytes) as it reads the same file", async () => {
+    const contents = 'id,review,label\r\n1,"two\nlines",pos\r\n2,bad,maybe\r\n3,fine,neg\r\n'
+    const source = {
+      format: "csv",
+      columns: { text: "review", label: "label" },
+      labels: sentiment,
+      onBadRow: "skip"
+    } as const
+    const fromFile = await run(Dataset.loadAll(tmp.file(contents, "same.csv"), source))
+    const fromText = await Effect.runPromise(Dataset.fromText("same.csv", contents, source))
+    const fromBytes = await Effect.runPromise(
+      Dataset.fromText("same.csv", new TextEncoder().encode(contents), source)
+    )
+    expect(fromText.examples).toEqual(fromFile.examples)
+    expect(fromBytes.examples).toEqual(fromFile.examples)
+    expect(fromText.skipped.map((s) => [s.line, s.error._tag])).toEqual([[4, "UnknownLabel"]])
+    const bad = await Effect.runPromise(Effect.flip(Dataset.fromText("bad.csv", "", source)))
+    expect(bad._tag).toBe("EmptyFile")
+  })
+
   it("maps CSV columns by header name, with RFC 4180 quoting", async () => {
     const file = tmp.file(
       'id,review,summary,label\r\n1,"Great, really ""great"" film",short,pos\r\n2,"spans\ntwo lines",x,neg\r\n3,plain,"",1\r\n'
     )
-    const result = await Effect.runPromise(
+    const result = await run(
       Dataset.loadAll(file, {
         format: "csv",
         columns: { text: "review", textPair: "summary", label: "label" },
@@ -34,7 +54,7 @@ describe("generic loader", () => {
 
   it("maps headerless TSV columns by index; quotes are text by default", async () => {
     const file = tmp.file('x\t"quoted" words\t1\ny\tplain\t0\n')
-    const result = await Effect.runPromise(
+    const result = await run(
       Dataset.loadAll(file, {
         format: "tsv",
         header: false,
@@ -50,7 +70,7 @@ describe("generic loader", () => {
 
   it("reads JSON Lines with string, number and boolean labels", async () => {
     const file = tmp.file('{"q": "a", "a": "b", "y": true}\n\n{"q": "c", "a": "d", "y": false}\n')
-    const result = await Effect.runPromise(
+    const result = await run(
       Dataset.loadAll(file, {
         format: "jsonl",
         columns: { text: "q", textPair: "a", label: "y" },
@@ -65,7 +85,7 @@ describe("generic loader", () => {
 
   it("accepts label names by default and numeric regression targets", async () => {
     const names = tmp.file("text,label\nhi,positive\nlo,negative\n")
-    const byName = await Effect.runPromise(
+    const byName = await run(
       Dataset.loadAll(names, {
         format: "csv",
         columns: { text: "text", label: "label" },
@@ -74,7 +94,7 @@ describe("generic loader", () => {
     )
     expect(byName.examples.map((e) => e.label)).toEqual([1, 0])
     const scores = tmp.file('{"t": "a", "s": 0.5}\n{"t": "b", "s": "-1e-3"}\n')
-    const reg = await Effect.runPromise(
+    const reg = await run(
       Dataset.loadAll(scores, {
         format: "jsonl",
         columns: { text: "t", label: "s" },
@@ -83,7 +103,7 @@ describe("generic loader", () => {
     )
     expect(reg.examples.map((e) => e.label)).toEqual([0.5, -0.001])
     const huge = tmp.file('{"t": "a", "s": "1e999"}\n')
-    const e = await Effect.runPromise(
+    const e = await run(
       Effect.flip(
         Dataset.loadAll(huge, {
           format: "jsonl",
@@ -102,7 +122,7 @@ describe("generic loader", () => {
     )
     const file = tmp.file(`text\tlabel\n${rows.join("\n")}`) // no final newline
     const source = { format: "tsv", columns: { text: "text", label: "label" }, labels: sentiment } as const
-    const all = await Effect.runPromise(Stream.runCollect(Dataset.stream(file, source)))
+    const all = await run(Stream.runCollect(Dataset.stream(file, source)))
     expect(all).toHaveLength(20000)
     expect(all[19999]).toEqual({
       index: 19999,
@@ -114,8 +134,8 @@ describe("generic loader", () => {
     expect(all.every((e, i) => e.text === `sentence number ${i} with some padding text`)).toBe(true)
     // A stream can be run again.
     const stream = Dataset.stream(file, source)
-    expect(await Effect.runPromise(Stream.runCount(stream))).toBe(20000)
-    expect(await Effect.runPromise(Stream.runCount(Stream.take(stream, 5)))).toBe(5)
+    expect(await run(Stream.runCount(stream))).toBe(20000)
+    expect(await run(Stream.runCount(Stream.take(stream, 5)))).toBe(5)
   })
 
   // Linux lists a process's open files in /proc/self/fd.
@@ -127,7 +147,7 @@ describe("generic loader", () => {
       columns: { text: "sentence", label: "label" },
       labels: { kind: "classification", names: ["negative", "positive"], map: { "0": 0, "1": 1 } }
     } as const
-    const firstThree = await Effect.runPromise(
+    const firstThree = await run(
       Stream.runCollect(Stream.take(Dataset.stream(glueFile("sst2/train.tsv"), source), 3))
     )
     expect(firstThree).toHaveLength(3)

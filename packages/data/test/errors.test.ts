@@ -1,5 +1,5 @@
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import { Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import {
   DataFileError,
@@ -12,7 +12,7 @@ import {
   MissingColumns,
   UnknownLabel
 } from "../src/index.js"
-import { failure, tempDir } from "./helpers.js"
+import { failure, tempDir, run } from "./helpers.js"
 
 const tmp = tempDir()
 afterAll(tmp.cleanup)
@@ -178,7 +178,7 @@ describe("row errors: raised with file, line and column, or skipped and reported
 
   it.each(cases)("$name is skipped and reported with onBadRow: skip", async (c) => {
     const file = tmp.file(c.content)
-    const result = await Effect.runPromise(Glue.loadAll(c.task, file, { onBadRow: "skip" }))
+    const result = await run(Glue.loadAll(c.task, file, { onBadRow: "skip" }))
     expect(result.skipped).toHaveLength(1)
     expect(result.skipped[0]).toMatchObject({ line: c.line, reason: expect.stringContaining(c.reason) })
     expect(result.skipped[0]!.error).toBeInstanceOf(c.error)
@@ -196,22 +196,20 @@ describe("row errors: raised with file, line and column, or skipped and reported
     ])
     const file = tmp.file(bytes)
     expect(await failure(Glue.loadAll("sst2", file))).toMatchObject({ _tag: "MalformedRow", line: 3 })
-    const result = await Effect.runPromise(Glue.loadAll("sst2", file, { onBadRow: "skip" }))
+    const result = await run(Glue.loadAll("sst2", file, { onBadRow: "skip" }))
     expect(result.examples.map((e) => e.text)).toEqual(["good", "fine"])
     expect(result.skipped.map((s) => s.line)).toEqual([3])
   })
 
   it("streamRows reports skipped rows in order with the examples", async () => {
     const file = tmp.file("sentence\tlabel\na\t1\nb\tx\nc\t0\nd\n")
-    const rows = await Effect.runPromise(
-      Stream.runCollect(Glue.streamRows("sst2", file, { onBadRow: "skip" }))
-    )
+    const rows = await run(Stream.runCollect(Glue.streamRows("sst2", file, { onBadRow: "skip" })))
     expect(rows.map((r) => (r._tag === "Example" ? r.example.line : -r.skipped.line))).toEqual([2, -3, 4, -5])
   })
 
   it("a stream stops at the first bad row only when it reaches it", async () => {
     const file = tmp.file("sentence\tlabel\na\t1\nb\t0\nc\toops\n")
-    const firstTwo = await Effect.runPromise(Stream.runCollect(Stream.take(Glue.stream("sst2", file), 2)))
+    const firstTwo = await run(Stream.runCollect(Stream.take(Glue.stream("sst2", file), 2)))
     expect(firstTwo.map((e) => e.text)).toEqual(["a", "b"])
     expect(await failure(Stream.runCollect(Glue.stream("sst2", file)))).toBeInstanceOf(UnknownLabel)
   })
@@ -226,7 +224,7 @@ describe("CSV quoting and JSON Lines errors", () => {
     expect(e).toBeInstanceOf(MalformedRow)
     expect(e).toMatchObject({ line: 3, column: 6 })
     expect(e.message).toContain("after a closing quote")
-    const result = await Effect.runPromise(Dataset.loadAll(file, { ...csv, onBadRow: "skip" }))
+    const result = await run(Dataset.loadAll(file, { ...csv, onBadRow: "skip" }))
     expect(result.examples.map((x) => x.text)).toEqual(["fine", "ok"])
     expect(result.skipped.map((s) => s.line)).toEqual([3])
   })
@@ -236,7 +234,7 @@ describe("CSV quoting and JSON Lines errors", () => {
     const e = await failure(Dataset.loadAll(file, csv))
     expect(e).toMatchObject({ _tag: "MalformedRow", line: 3, column: 1 })
     expect(e.message).toContain("never closed")
-    const result = await Effect.runPromise(Dataset.loadAll(file, { ...csv, onBadRow: "skip" }))
+    const result = await run(Dataset.loadAll(file, { ...csv, onBadRow: "skip" }))
     expect(result.examples.map((x) => [x.text, x.line])).toEqual([
       ["fine", 2],
       ["next", 4],
@@ -257,7 +255,7 @@ describe("CSV quoting and JSON Lines errors", () => {
     ]
     const file = tmp.file(`${lines.join("\n")}\n`)
     expect(await failure(Dataset.loadAll(file, source))).toMatchObject({ _tag: "MalformedRow", line: 2 })
-    const result = await Effect.runPromise(Dataset.loadAll(file, { ...source, onBadRow: "skip" }))
+    const result = await run(Dataset.loadAll(file, { ...source, onBadRow: "skip" }))
     expect(result.examples.map((x) => [x.text, x.label, x.line])).toEqual([
       ["a", 1, 1],
       ["c", 0, 6]

@@ -1,7 +1,7 @@
-import { Effect, Stream } from "effect"
+import { Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Glue } from "../src/index.js"
-import { glueFile, tempDir } from "./helpers.js"
+import { glueFile, tempDir, run } from "./helpers.js"
 
 const tmp = tempDir()
 afterAll(tmp.cleanup)
@@ -22,7 +22,7 @@ describe("GLUE samples (packages/fixtures/data/glue)", () => {
     ["rte", "rte/train.tsv", 500, { 0: 245, 1: 255 }],
     ["rte", "rte/dev.tsv", 277, { 0: 146, 1: 131 }]
   ] as const)("%s %s has %i examples with the expected classes", async (task, path, rows, counts) => {
-    const result = await Effect.runPromise(Glue.loadAll(task, glueFile(path)))
+    const result = await run(Glue.loadAll(task, glueFile(path)))
     expect(result.examples).toHaveLength(rows)
     expect(result.skipped).toEqual([])
     expect(countLabels(result.examples.map((e) => e.label))).toEqual(counts)
@@ -35,7 +35,7 @@ describe("GLUE samples (packages/fixtures/data/glue)", () => {
     ["stsb/train.tsv", 500],
     ["stsb/dev.tsv", 300]
   ] as const)("stsb %s has %i regression targets in [0, 5]", async (path, rows) => {
-    const result = await Effect.runPromise(Glue.loadAll("stsb", glueFile(path)))
+    const result = await run(Glue.loadAll("stsb", glueFile(path)))
     expect(result.examples).toHaveLength(rows)
     const labels = result.examples.map((e) => e.label)
     expect(Math.min(...labels)).toBe(0)
@@ -44,7 +44,7 @@ describe("GLUE samples (packages/fixtures/data/glue)", () => {
   })
 
   it("reads the fields of the first rows exactly", async () => {
-    const sst2 = await Effect.runPromise(Glue.loadAll("sst2", glueFile("sst2/dev.tsv")))
+    const sst2 = await run(Glue.loadAll("sst2", glueFile("sst2/dev.tsv")))
     expect(sst2.examples[0]).toEqual({
       index: 0,
       line: 2,
@@ -52,16 +52,16 @@ describe("GLUE samples (packages/fixtures/data/glue)", () => {
       textPair: undefined,
       label: 1
     })
-    const cola = await Effect.runPromise(Glue.loadAll("cola", glueFile("cola/dev.tsv")))
+    const cola = await run(Glue.loadAll("cola", glueFile("cola/dev.tsv")))
     expect(cola.examples[0]).toMatchObject({ line: 1, text: "somebody just left guess who", label: 1 })
-    const rte = await Effect.runPromise(Glue.loadAll("rte", glueFile("rte/dev.tsv")))
+    const rte = await run(Glue.loadAll("rte", glueFile("rte/dev.tsv")))
     expect(rte.examples[0]).toMatchObject({
       line: 2,
       textPair: "Christopher Reeve had an accident.",
       label: 1
     })
     expect(rte.examples[1]).toMatchObject({ label: 0 })
-    const stsb = await Effect.runPromise(Glue.loadAll("stsb", glueFile("stsb/dev.tsv")))
+    const stsb = await run(Glue.loadAll("stsb", glueFile("stsb/dev.tsv")))
     expect(stsb.examples[0]).toEqual({
       index: 0,
       line: 1,
@@ -72,14 +72,12 @@ describe("GLUE samples (packages/fixtures/data/glue)", () => {
   })
 
   it("streams without reading the whole file", async () => {
-    const first = await Effect.runPromise(
+    const first = await run(
       Stream.runCollect(Stream.take(Glue.stream("sst2", glueFile("sst2/train.tsv")), 3))
     )
     expect(first.map((e) => e.line)).toEqual([2, 3, 4])
     expect(first[0]!.text).toBe("hide new secretions from the parental units ")
-    expect(await Effect.runPromise(Stream.runCount(Glue.stream("cola", glueFile("cola/train.tsv"))))).toBe(
-      500
-    )
+    expect(await run(Stream.runCount(Glue.stream("cola", glueFile("cola/train.tsv"))))).toBe(500)
   })
 })
 
@@ -88,7 +86,7 @@ describe("other GLUE layouts", () => {
     const file = tmp.file(
       "gj04\t1\t\tOur friends won't buy this analysis.\ngj04\t0\t*\tThey drank the pub.\n"
     )
-    const result = await Effect.runPromise(Glue.loadAll("cola", file))
+    const result = await run(Glue.loadAll("cola", file))
     expect(result.examples.map((e) => [e.text, e.label])).toEqual([
       ["Our friends won't buy this analysis.", 1],
       ["They drank the pub.", 0]
@@ -99,7 +97,7 @@ describe("other GLUE layouts", () => {
     const file = tmp.file(
       "index\tsentence1\tsentence2\tlabel\n0\tA dog runs.\tAn animal moves.\tentailment\n1\tA dog runs.\tA cat sleeps.\tnot_entailment\n"
     )
-    const result = await Effect.runPromise(Glue.loadAll("rte", file))
+    const result = await run(Glue.loadAll("rte", file))
     expect(result.examples.map((e) => [e.text, e.textPair, e.label])).toEqual([
       ["A dog runs.", "An animal moves.", 0],
       ["A dog runs.", "A cat sleeps.", 1]
@@ -111,7 +109,7 @@ describe("other GLUE layouts", () => {
     const file = tmp.file(
       `${header}0\tmain-captions\tMSRvid\t2012test\t0001\tnone\tnone\tA plane.\tAn air plane.\t5.000\n`
     )
-    const result = await Effect.runPromise(Glue.loadAll("stsb", file))
+    const result = await run(Glue.loadAll("stsb", file))
     expect(result.examples).toEqual([
       { index: 0, line: 2, text: "A plane.", textPair: "An air plane.", label: 5 }
     ])
@@ -121,7 +119,7 @@ describe("other GLUE layouts", () => {
     const file = tmp.file(
       '\uFEFFQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t702876\t702977\tHe said "yes".\tHe agreed.\n0\t1\t2\tA.\tB.\n'
     )
-    const result = await Effect.runPromise(Glue.loadAll("mrpc", file))
+    const result = await run(Glue.loadAll("mrpc", file))
     expect(result.examples.map((e) => [e.text, e.textPair, e.label])).toEqual([
       ['He said "yes".', "He agreed.", 1],
       ["A.", "B.", 0]
@@ -162,7 +160,7 @@ describe("other GLUE layouts", () => {
         .map((r) => r.join("\t"))
         .join("\n")
     )
-    const result = await Effect.runPromise(Glue.loadAll("mnli", file))
+    const result = await run(Glue.loadAll("mnli", file))
     expect(result.examples.map((e) => [e.text, e.textPair, e.label])).toEqual([
       ["P1", "H1", 0],
       ["P2", "H2", 1],
@@ -174,11 +172,11 @@ describe("other GLUE layouts", () => {
     const qnli = tmp.file(
       "index\tquestion\tsentence\tlabel\n0\tWho?\tHim.\tentailment\n1\tWhat?\tNo.\tnot_entailment\n"
     )
-    expect((await Effect.runPromise(Glue.loadAll("qnli", qnli))).examples.map((e) => e.label)).toEqual([0, 1])
+    expect((await run(Glue.loadAll("qnli", qnli))).examples.map((e) => e.label)).toEqual([0, 1])
     const qqp = tmp.file(
       "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n1\t1\t2\tHow?\tHow so?\t1\n2\t3\t4\tA?\tB?\t0\n"
     )
-    const result = await Effect.runPromise(Glue.loadAll("qqp", qqp))
+    const result = await run(Glue.loadAll("qqp", qqp))
     expect(result.examples.map((e) => [e.text, e.textPair, e.label])).toEqual([
       ["How?", "How so?", 1],
       ["A?", "B?", 0]

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { glueSample, type SampledTask } from "@addrop/fixtures"
-import { Effect } from "effect"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import { Effect, type FileSystem } from "effect"
 
 /** A file of the GLUE samples in @addrop/fixtures, as `task/file` (e.g. `"rte/dev.tsv"`). */
 export const glueFile = (path: `${SampledTask}/${"train" | "dev"}.tsv`): string => {
@@ -26,5 +27,9 @@ export const tempDir = () => {
   }
 }
 
-export const failure = <A, E>(effect: Effect.Effect<A, E>): Promise<E> =>
-  Effect.runPromise(Effect.flip(effect))
+/** Runs a test's effect with the file system of the runtime running the tests (Node, Bun or Deno). */
+export const run = <A, E>(effect: Effect.Effect<A, E, FileSystem.FileSystem>): Promise<A> =>
+  Effect.runPromise(Effect.provide(effect, NodeFileSystem.layer))
+
+export const failure = <A, E>(effect: Effect.Effect<A, E, FileSystem.FileSystem>): Promise<E> =>
+  run(Effect.flip(effect))

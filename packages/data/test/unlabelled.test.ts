@@ -1,8 +1,8 @@
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import { Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { DataFileError, Dataset, EmptyFile, Glue, MalformedRow, MissingColumns } from "../src/index.js"
-import { failure, glueFile, tempDir } from "./helpers.js"
+import { failure, glueFile, tempDir, run } from "./helpers.js"
 
 const tmp = tempDir()
 afterAll(tmp.cleanup)
@@ -11,7 +11,7 @@ const tsv = (rows: ReadonlyArray<ReadonlyArray<string>>): string =>
   rows.map((r) => `${r.join("\t")}\n`).join("")
 
 const load = (task: Glue.TaskName, file: string, options?: Glue.TaskOptions) =>
-  Effect.runPromise(Glue.loadUnlabelled(task, file, options))
+  run(Glue.loadUnlabelled(task, file, options))
 
 /** [id, text, textPair] of each example. */
 const triples = (result: Dataset.UnlabelledLoadResult) =>
@@ -249,7 +249,7 @@ describe("GLUE dev samples read without labels", () => {
   ] as const)("%s %s: the labelled examples' texts, with ids", async (task, path, rows) => {
     const [unlabelled, labelled] = await Promise.all([
       load(task, glueFile(path)),
-      Effect.runPromise(Glue.loadAll(task, glueFile(path)))
+      run(Glue.loadAll(task, glueFile(path)))
     ])
     expect(unlabelled.examples).toHaveLength(rows)
     expect(unlabelled.skipped).toEqual([])
@@ -279,7 +279,7 @@ describe("GLUE dev samples read without labels", () => {
   })
 
   it("streams lazily", async () => {
-    const first = await Effect.runPromise(
+    const first = await run(
       Stream.runCollect(Stream.take(Glue.streamUnlabelled("sst2", glueFile("sst2/train.tsv")), 2))
     )
     expect(first).toEqual([
@@ -392,7 +392,7 @@ describe("errors without labels", () => {
       column: 1,
       reason: 'duplicate id "7" (first on line 2)'
     })
-    const rows = await Effect.runPromise(
+    const rows = await run(
       Stream.runCollect(Glue.streamUnlabelledRows("qqp", duplicate, { onBadRow: "skip" }))
     )
     expect(rows.map((r) => (r._tag === "Example" ? r.example.id : `skipped:${r.skipped.line}`))).toEqual([
@@ -406,7 +406,7 @@ describe("errors without labels", () => {
 describe("the generic loader without labels", () => {
   it("reads CSV with an id column by name, ignoring other columns", async () => {
     const file = tmp.file('key,review,stars\nr-9,"Great, really",5\nr-2,meh,\n')
-    const result = await Effect.runPromise(
+    const result = await run(
       Dataset.loadAll(file, {
         format: "csv",
         columns: { text: "review", id: "key" },
@@ -422,7 +422,7 @@ describe("the generic loader without labels", () => {
 
   it("numbers rows without an id column; headerless TSV by index", async () => {
     const file = tmp.file("x\tfirst\ty\nx\tsecond\ty\n")
-    const examples = await Effect.runPromise(
+    const examples = await run(
       Stream.runCollect(
         Dataset.stream(file, {
           format: "tsv",
@@ -441,10 +441,10 @@ describe("the generic loader without labels", () => {
   it("reads JSON Lines ids that are strings or numbers; others, or a missing id, are MalformedRows", async () => {
     const good = tmp.file('{"t": "a", "k": 17}\n{"t": "b", "k": "x"}\n')
     const source = { format: "jsonl", columns: { text: "t", id: "k" }, labels: Dataset.noLabels } as const
-    const result = await Effect.runPromise(Dataset.loadAll(good, source))
+    const result = await run(Dataset.loadAll(good, source))
     expect(result.examples.map((e) => e.id)).toEqual(["17", "x"])
     const bad = tmp.file('{"t": "a", "k": true}\n{"t": "b"}\n{"t": "c", "k": 3}\n')
-    const skipping = await Effect.runPromise(Dataset.loadAll(bad, { ...source, onBadRow: "skip" }))
+    const skipping = await run(Dataset.loadAll(bad, { ...source, onBadRow: "skip" }))
     expect(skipping.examples.map((e) => e.id)).toEqual(["3"])
     expect(skipping.skipped.map((s) => [s.line, (s.error as MalformedRow).reason])).toEqual([
       [1, "the id true is not a string or number"],

@@ -5,12 +5,14 @@
  * those of `@huggingface/tokenizers` (Hugging Face's pure-JS port of its Rust `tokenizers`); this module adds
  * what that library lacks for fine-tuning: vocab.txt loading, Rust-compatible longest-first truncation of
  * pairs, padding, batches, special-token ids and typed errors. Encoding uses no Node API; only the
- * `from*File`/`fromDirectory` loaders read files (through `node:fs`, which Node, Bun and Deno provide).
+ * `from*File`/`fromDirectory` loaders read files, through Effect's `FileSystem` service (provide
+ * `NodeFileSystem.layer` from `@effect/platform-node-shared` under Node, Bun and Deno). A browser or an edge
+ * worker, which has bytes rather than files, builds the same tokenizer with `fromJson` or `fromVocab`.
  *
  * @since 0.1.0
  */
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers"
-import { Effect } from "effect"
+import { Effect, FileSystem } from "effect"
 import { spaceAstralCjk } from "./internal/cjk.js"
 import { bertTokenizerJson, parseVocab } from "./internal/vocab.js"
 import {
@@ -488,28 +490,31 @@ export const fromVocab = (
   )
 
 // ---------------------------------------------------------------------------------------------------------
-// Files (node:fs, loaded on first use so that the encoder itself has no Node dependency)
+// Files, read through Effect's `FileSystem` service (a layer per runtime: `NodeFileSystem.layer` under Node,
+// Bun and Deno); browsers and edge workers hand the contents to `fromJson` / `fromVocab` instead.
 // ---------------------------------------------------------------------------------------------------------
 
-const readText = (path: string): Effect.Effect<string, TokenizerFileNotFound> =>
-  Effect.tryPromise({
-    try: async () => {
-      const fs = await import("node:fs/promises")
-      return await fs.readFile(path, "utf8")
-    },
-    catch: (e) => new TokenizerFileNotFound({ path, reason: e instanceof Error ? e.message : String(e) })
-  })
-
-const exists = (path: string): Effect.Effect<boolean> =>
-  Effect.promise(async () => {
-    const fs = await import("node:fs/promises")
-    return fs.stat(path).then(
-      (s) => s.isFile(),
-      () => false
+const readText = (path: string): Effect.Effect<string, TokenizerFileNotFound, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    return yield* Effect.mapError(
+      fs.readFileString(path),
+      (e) => new TokenizerFileNotFound({ path, reason: e.message })
     )
   })
 
-const readJson = (path: string): Effect.Effect<unknown, TokenizerFileNotFound | TokenizerFileCorrupt> =>
+const exists = (path: string): Effect.Effect<boolean, never, FileSystem.FileSystem> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    return yield* fs.stat(path).pipe(
+      Effect.map((info) => info.type === "File"),
+      Effect.orElseSucceed(() => false)
+    )
+  })
+
+const readJson = (
+  path: string
+): Effect.Effect<unknown, TokenizerFileNotFound | TokenizerFileCorrupt, FileSystem.FileSystem> =>
   Effect.flatMap(readText(path), (text) =>
     Effect.try({
       try: () => JSON.parse(text) as unknown,
@@ -523,7 +528,7 @@ const readJson = (path: string): Effect.Effect<unknown, TokenizerFileNotFound | 
 
 const readOptionalJson = (
   path: string
-): Effect.Effect<Record<string, unknown> | undefined, TokenizerFileCorrupt> =>
+): Effect.Effect<Record<string, unknown> | undefined, TokenizerFileCorrupt, FileSystem.FileSystem> =>
   Effect.flatMap(exists(path), (present) =>
     present
       ? Effect.flatMap(
@@ -549,7 +554,7 @@ const join = (dir: string, file: string) => (dir.endsWith("/") ? `${dir}${file}`
 export const fromTokenizerJsonFile = (
   path: string,
   options: { readonly configPath?: string | undefined; readonly modelType?: string | undefined } = {}
-): Effect.Effect<Tokenizer, TokenizerLoadError> =>
+): Effect.Effect<Tokenizer, TokenizerLoadError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const json = yield* readJson(path)
     const config = options.configPath === undefined ? undefined : yield* readOptionalJson(options.configPath)
@@ -566,7 +571,7 @@ export const fromTokenizerJsonFile = (
 export const fromVocabFile = (
   path: string,
   options: { readonly configPath?: string | undefined; readonly modelType?: string | undefined } = {}
-): Effect.Effect<Tokenizer, TokenizerLoadError> =>
+): Effect.Effect<Tokenizer, TokenizerLoadError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const text = yield* readText(path)
     const config =
@@ -604,7 +609,10 @@ export const fromVocabFile = (
  * ```ts
  * import { Tokenizer } from "@addrop/tokenizer"
  * import { Effect } from "effect"
- * const tok = await Effect.runPromise(Tokenizer.fromDirectory("models/bert-base-uncased"))
+ * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+ * const tok = await Effect.runPromise(
+ *   Tokenizer.fromDirectory("models/bert-base-uncased").pipe(Effect.provide(NodeFileSystem.layer))
+ * )
  * const batch = tok.encodeBatch(["a b", "c"], undefined, { maxLength: 128, padding: "longest" })
  * ```
  * @since 0.1.0
@@ -613,7 +621,7 @@ export const fromVocabFile = (
 export const fromDirectory = (
   dir: string,
   options: { readonly prefer?: "tokenizer.json" | "vocab.txt" | undefined } = {}
-): Effect.Effect<Tokenizer, TokenizerLoadError> =>
+): Effect.Effect<Tokenizer, TokenizerLoadError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const tokenizerJson = join(dir, "tokenizer.json")
     const vocabTxt = join(dir, "vocab.txt")

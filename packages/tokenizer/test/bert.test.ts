@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { bertBaseUncasedDir, glueSample } from "@addrop/fixtures"
-import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { Tokenizer } from "../src/index.js"
+import { run } from "./run.js"
 
 // Expected ids below are vocab.txt line numbers minus one (`grep -nxF TOKEN vocab.txt`), never the code
 // under test: hello 7592, world 2088, [CLS] 101, [SEP] 102, [PAD] 0, [UNK] 100, [MASK] 103, …
@@ -22,8 +22,8 @@ let fromJson: Tokenizer.Tokenizer
 let fromVocab: Tokenizer.Tokenizer
 
 beforeAll(async () => {
-  fromJson = await Effect.runPromise(Tokenizer.fromDirectory(dir))
-  fromVocab = await Effect.runPromise(Tokenizer.fromDirectory(dir, { prefer: "vocab.txt" }))
+  fromJson = await run(Tokenizer.fromDirectory(dir))
+  fromVocab = await run(Tokenizer.fromDirectory(dir, { prefer: "vocab.txt" }))
 })
 
 const both = () =>

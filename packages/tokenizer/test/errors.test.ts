@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { bertBaseUncasedDir } from "@addrop/fixtures"
-import { Effect } from "effect"
+import { Effect, type FileSystem } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   InvalidEncodeInput,
@@ -14,6 +14,7 @@ import {
   TokenizerFileNotFound,
   UnknownModelType
 } from "../src/index.js"
+import { run } from "./run.js"
 
 const bertDir = bertBaseUncasedDir()
 const roberta = JSON.parse(
@@ -25,7 +26,7 @@ let bert: Tokenizer.Tokenizer
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "addrop-tokenizer-"))
-  bert = await Effect.runPromise(Tokenizer.fromDirectory(bertDir))
+  bert = await run(Tokenizer.fromDirectory(bertDir))
 })
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
@@ -36,7 +37,8 @@ const folder = (name: string, files: Record<string, string>): string => {
   return dir
 }
 
-const failure = <A, E>(effect: Effect.Effect<A, E>): Promise<E> => Effect.runPromise(Effect.flip(effect))
+const failure = <A, E>(effect: Effect.Effect<A, E, FileSystem.FileSystem>): Promise<E> =>
+  run(Effect.flip(effect))
 
 const thrown = (f: () => unknown): unknown => {
   try {
@@ -139,8 +141,8 @@ describe("vocab.txt options", () => {
       "vocab.txt": SMALL_VOCAB,
       "tokenizer_config.json": '{"do_lower_case": true}'
     })
-    const a = await Effect.runPromise(Tokenizer.fromDirectory(cased))
-    const b = await Effect.runPromise(Tokenizer.fromDirectory(uncased))
+    const a = await run(Tokenizer.fromDirectory(cased))
+    const b = await run(Tokenizer.fromDirectory(uncased))
     // ids: [PAD] 0, [UNK] 1, [CLS] 2, [SEP] 3, [MASK] 4, hello 5, world 6, ##s 7
     expect(a.encode("Hello worlds").inputIds).toEqual([2, 1, 6, 7, 3])
     expect(b.encode("Hello worlds").inputIds).toEqual([2, 5, 6, 7, 3])
@@ -148,14 +150,14 @@ describe("vocab.txt options", () => {
   })
 
   it("reads a vocab.txt with CRLF line ends", async () => {
-    const tok = await Effect.runPromise(Tokenizer.fromVocab(SMALL_VOCAB.replaceAll("\n", "\r\n")))
+    const tok = await run(Tokenizer.fromVocab(SMALL_VOCAB.replaceAll("\n", "\r\n")))
     expect(tok.encode("hello").inputIds).toEqual([2, 5, 3])
   })
 
   it("loads from a folder holding only vocab.txt", async () => {
     const dir = folder("vocabonly", {})
     copyFileSync(join(bertDir, "vocab.txt"), join(dir, "vocab.txt"))
-    const tok = await Effect.runPromise(Tokenizer.fromDirectory(dir))
+    const tok = await run(Tokenizer.fromDirectory(dir))
     expect(tok.encode("Héllo world").inputIds).toEqual([101, 7592, 2088, 102])
   })
 })

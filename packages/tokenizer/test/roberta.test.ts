@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { Tokenizer } from "../src/index.js"
+import { run } from "./run.js"
 
 // A hand-made RoBERTa-style tokenizer.json: byte-level pre-tokenizer (a space becomes "Ġ", the UTF-8 bytes
 // C3 A9 of "é" become "Ã©"), a 26-token vocabulary and 10 merges, RobertaProcessing. Merge ranks:
@@ -13,7 +13,7 @@ const json = JSON.parse(readFileSync(fixture, "utf8"))
 let tok: Tokenizer.Tokenizer
 
 beforeAll(async () => {
-  tok = await Effect.runPromise(Tokenizer.fromTokenizerJsonFile(fixture))
+  tok = await run(Tokenizer.fromTokenizerJsonFile(fixture))
 })
 
 describe("byte-level BPE (RoBERTa)", () => {
@@ -86,7 +86,7 @@ describe("byte-level BPE (RoBERTa)", () => {
       ...json,
       model: { ...json.model, merges: json.model.merges.map((m: string) => m.split(" ")) }
     }
-    const tok2 = await Effect.runPromise(Tokenizer.fromJson(pairs))
+    const tok2 = await run(Tokenizer.fromJson(pairs))
     expect(tok2.encode("hello world é").inputIds).toEqual([0, 18, 23, 8, 24, 2])
   })
 })

@@ -14,7 +14,7 @@
  */
 import { Intervention } from "@addrop/attention"
 import { AttributionMethod, InvalidAttributionRequest, type Method } from "@addrop/attribution"
-import { TensorBackend } from "@addrop/backends"
+import { Gradients as GradientRegistry, type MissingGradient, TensorBackend } from "@addrop/backends"
 import { InvalidMaskOption, Mask, MaskSampler } from "@addrop/mask"
 import { InvalidInput, Loss, Model } from "@addrop/models"
 import { Key } from "@addrop/random"
@@ -69,12 +69,13 @@ export type Labels = tf.Tensor1D | tf.Tensor2D
 /**
  * What a step can fail with: a batch or labels the model cannot use (`InvalidInput`: shape, dtype, an empty
  * batch, an id or a label out of range), an attribution request it cannot serve (`InvalidAttributionRequest`:
- * a layer the model lacks), or mask options out of range (`InvalidMaskOption`: p or q outside [0, 1]).
+ * a layer the model lacks), mask options out of range (`InvalidMaskOption`: p or q outside [0, 1]), or a
+ * backward pass through a kernel with no registered gradient (`MissingGradient`, from `@addrop/backends`).
  *
  * @since 0.1.0
  * @category errors
  */
-export type StepError = InvalidInput | InvalidAttributionRequest | InvalidMaskOption
+export type StepError = InvalidInput | InvalidAttributionRequest | InvalidMaskOption | MissingGradient
 
 /**
  * Runs synchronous tensor code of a step. The model and the loss throw their tagged `InvalidInput`, which is
@@ -89,7 +90,11 @@ const attempt = <A>(f: () => A): Effect.Effect<A, StepError> =>
       cause instanceof InvalidAttributionRequest ||
       cause instanceof InvalidMaskOption
         ? cause
-        : new InvalidInput({ input: "batch", reason: cause instanceof Error ? cause.message : String(cause) })
+        : (GradientRegistry.missingGradient(cause) ??
+          new InvalidInput({
+            input: "batch",
+            reason: cause instanceof Error ? cause.message : String(cause)
+          }))
   })
 
 /**
@@ -257,7 +262,7 @@ export interface StepResult {
  * ```ts
  * import { Effect, Layer } from "effect"
  * import { AttributionMethod } from "@addrop/attribution"
- * import { TensorBackend } from "@addrop/backends"
+ * import { Gradients as GradientRegistry, type MissingGradient, TensorBackend } from "@addrop/backends"
  * import { MaskSampler } from "@addrop/mask"
  * import { Optimizer, Step } from "@addrop/trainer"
  *
@@ -332,18 +337,20 @@ export const trainComposed = (
     // Only the score biases are needed from here on.
     if (masks !== undefined) tf.dispose([...masks.dropped.values()])
     const { value, grads } = yield* attempt(() =>
-      tf.variableGrads(
-        () =>
-          Loss.loss(
-            model.task,
-            model.forward(batch, {
-              training: true,
-              dropoutKey: keys.dropout,
-              interventions: masks?.interventions
-            }).logits,
-            labels
-          ),
-        model.trainableVariables
+      GradientRegistry.backward(() =>
+        tf.variableGrads(
+          () =>
+            Loss.loss(
+              model.task,
+              model.forward(batch, {
+                training: true,
+                dropoutKey: keys.dropout,
+                interventions: masks?.interventions
+              }).logits,
+              labels
+            ),
+          model.trainableVariables
+        )
       )
     ).pipe(
       Effect.ensuring(

@@ -195,7 +195,9 @@ const makeImportingDrivers = (
           return { ready: () => ({ threads: wasm.getThreadsCount?.() ?? 1 }) }
         }
         // Node, Bun, Deno: the only place `node:` modules are loaded.
-        const { dropThreadedInstance, machineCores, prepare } = await import("./wasmThreads.js")
+        const { dropThreadedInstance, machineCores, prepare } = await (
+          await import("./wasmThreads.js")
+        ).load()
         const threads = requestedThreads(options.threads, machineCores)
         const wasm = (await importer("@tensorflow/tfjs-backend-wasm")) as WasmModule
         const actual = () => wasm.getThreadsCount?.() ?? 1

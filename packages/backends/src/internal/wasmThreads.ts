@@ -1,6 +1,8 @@
 /**
  * Starts tfjs' threaded wasm build under Node, Bun and Deno. Loaded only there (by dynamic import from
- * ./drivers.ts), so that browsers never see `node:` imports; in browsers tfjs' own threaded path applies.
+ * ./drivers.ts); in browsers tfjs' own threaded path applies. The `node:` modules it needs are imported when
+ * {@link load} runs, through a specifier bundlers do not follow, and typed by the few local declarations
+ * below, so that the package compiles without Node's types and a browser bundle holds no `node:` import.
  *
  * tfjs 4.22 keeps wasm single-threaded wherever `IS_NODE` holds (Bun and Deno report it too; tfjs issue
  * #3830) because its pthread start-up assumes a browser in two places, both worked around here without
@@ -18,12 +20,29 @@
  * so that the requested count is what the pool gets. The pool's running workers keep the process alive
  * until they are terminated, which `release` does.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
-import * as nodeOs from "node:os"
-import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs-core"
-import { DriverUnavailable } from "./drivers.js"
+import { DriverUnavailable, dynamicImport } from "./drivers.js"
+
+/** The parts of `node:fs`, `node:module`, `node:os` and `node:path` used here (Bun and Deno have them too). */
+interface NodeHost {
+  readonly fs: {
+    readonly mkdtempSync: (prefix: string) => string
+    readonly rmSync: (path: string, options: { readonly recursive: boolean; readonly force: boolean }) => void
+    readonly writeFileSync: (path: string, data: string) => void
+  }
+  readonly module: { readonly createRequire: (url: string) => NodeRequire }
+  readonly os: {
+    readonly tmpdir: () => string
+    readonly cpus: () => Array<unknown>
+    readonly availableParallelism?: () => number
+  }
+  readonly path: { readonly join: (...parts: Array<string>) => string }
+}
+
+interface NodeRequire {
+  (id: string): unknown
+  readonly resolve: (id: string) => string
+}
 
 const GLUE = "@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js"
 const FLAG = "WASM_HAS_MULTITHREAD_SUPPORT"
@@ -60,8 +79,22 @@ export const dropThreadedInstance = (): void => {
   if (engine().registry.wasm?.wasm?.PThread !== undefined) resetWasmInstance()
 }
 
-/** Every core of the machine, as `"auto"` counts them. */
-export const machineCores = (): number => nodeOs.availableParallelism?.() ?? nodeOs.cpus().length
+/**
+ * The threaded-wasm starter of this runtime: imports the `node:` modules it needs (the only place in the
+ * package that does).
+ */
+export const load = async () => {
+  const [fs, module, os, path] = (await Promise.all(
+    ["node:fs", "node:module", "node:os", "node:path"].map(dynamicImport)
+  )) as [NodeHost["fs"], NodeHost["module"], NodeHost["os"], NodeHost["path"]]
+  const host: NodeHost = { fs, module, os, path }
+  return {
+    /** Every core of the machine, as `"auto"` counts them. */
+    machineCores: (): number => os.availableParallelism?.() ?? os.cpus().length,
+    prepare: (threads: number) => prepare(host, threads),
+    dropThreadedInstance
+  }
+}
 
 /** The prelude of the worker file: runs in each pthread worker before tfjs' own worker script. */
 const prelude = (gluePath: string): string =>
@@ -81,19 +114,22 @@ const prelude = (gluePath: string): string =>
  * `started()` once `tf.ready()` resolved, and `release()` when the scope closes (also after a failure):
  * it terminates the pool's workers and drops the threaded instance so that the next start is fresh.
  */
-export const prepare = (threads: number): { readonly started: () => void; readonly release: () => void } => {
+const prepare = (
+  { fs, module, os: nodeOs, path }: NodeHost,
+  threads: number
+): { readonly started: () => void; readonly release: () => void } => {
   if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") {
     throw new DriverUnavailable("this runtime has no SharedArrayBuffer / Atomics, which wasm threads need")
   }
-  const require = createRequire(import.meta.url)
+  const require = module.createRequire(import.meta.url)
   let gluePath: string
   try {
     gluePath = require.resolve(GLUE)
   } catch {
     throw new DriverUnavailable(`cannot find ${GLUE}`, "npm install @tensorflow/tfjs-backend-wasm")
   }
-  const dir = mkdtempSync(join(nodeOs.tmpdir(), "addrop-wasm-threads-"))
-  const workerPath = join(dir, "pthread-worker.cjs")
+  const dir = fs.mkdtempSync(path.join(nodeOs.tmpdir(), "addrop-wasm-threads-"))
+  const workerPath = path.join(dir, "pthread-worker.cjs")
 
   const OriginalBlob = globalThis.Blob
   const originalCreate = URL.createObjectURL
@@ -115,7 +151,7 @@ export const prepare = (threads: number): { readonly started: () => void; readon
     // Written once: each of the pool's workers asks for the script, and rewriting the file while an
     // earlier worker is still reading it hands that worker a truncated script (it then never reports in).
     if (!written) {
-      writeFileSync(workerPath, prelude(gluePath) + script)
+      fs.writeFileSync(workerPath, prelude(gluePath) + script)
       written = true
     }
     return workerPath
@@ -144,7 +180,7 @@ export const prepare = (threads: number): { readonly started: () => void; readon
     // removing the file now also means a process killed later leaves nothing behind.
     started: () => {
       restore()
-      rmSync(dir, { recursive: true, force: true })
+      fs.rmSync(dir, { recursive: true, force: true })
     },
     release: () => {
       restore()
@@ -152,7 +188,7 @@ export const prepare = (threads: number): { readonly started: () => void; readon
       resetWasmInstance()
       // tfjs' own answer in these runtimes; the next single-threaded start must not see `true`.
       tf.env().set(FLAG, false)
-      rmSync(dir, { recursive: true, force: true })
+      fs.rmSync(dir, { recursive: true, force: true })
     }
   }
 }

@@ -1,8 +1,10 @@
 /**
- * A file's lines, read in 64 KiB chunks (never the whole file). Lines end at "\n"; a trailing "\r" is removed,
- * and so is a byte-order mark at the start. Each line is decoded on its own (UTF-8 never uses the byte 0x0A
- * inside a character), so an invalid byte sequence is attributed to its exact line.
+ * The lines of a file's bytes, which arrive in chunks (a file is read through `FileSystem.stream` in 64 KiB
+ * chunks, never whole). Lines end at "\n"; a trailing "\r" is removed, and so is a byte-order mark at the
+ * start. Each line is decoded on its own (UTF-8 never uses the byte 0x0A inside a character), so an invalid
+ * byte sequence is attributed to its exact line.
  */
+
 export interface Line {
   /** 1-based. */
   readonly line: number
@@ -11,59 +13,14 @@ export interface Line {
 }
 
 const NEWLINE = 0x0a
-const CHUNK = 1 << 16
 
-export async function* readLines(path: string): AsyncGenerator<Line> {
-  // Loaded on first use, so that parsing text in memory (`linesOf`) needs no Node file system.
-  const { open } = await import("node:fs/promises")
-  const handle = await open(path, "r")
-  const decode = lineDecoder()
-  try {
-    const buffer = new Uint8Array(CHUNK)
-    let carry: Array<Uint8Array> = []
-    while (true) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null)
-      if (bytesRead === 0) break
-      const chunk = buffer.subarray(0, bytesRead)
-      let start = 0
-      let end = chunk.indexOf(NEWLINE, start)
-      while (end !== -1) {
-        const piece = chunk.subarray(start, end)
-        yield decode(carry.length === 0 ? piece : concat([...carry, piece]))
-        carry = []
-        start = end + 1
-        end = chunk.indexOf(NEWLINE, start)
-      }
-      if (start < bytesRead) carry.push(chunk.slice(start))
-    }
-    if (carry.length > 0) yield decode(concat(carry))
-  } finally {
-    await handle.close()
-  }
-}
+/** The size of the chunks a file is read in. */
+export const CHUNK = 1 << 16
 
-/**
- * The lines of a file already in memory (bytes as read, or text), split and decoded exactly as
- * {@link readLines} splits and decodes a file.
- */
-export async function* linesOf(content: Uint8Array | string): AsyncGenerator<Line> {
-  const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content
-  const decode = lineDecoder()
-  let start = 0
-  let end = bytes.indexOf(NEWLINE, start)
-  while (end !== -1) {
-    yield decode(bytes.subarray(start, end))
-    start = end + 1
-    end = bytes.indexOf(NEWLINE, start)
-  }
-  if (start < bytes.length) yield decode(bytes.subarray(start))
-}
-
-/** Decodes successive lines, numbering them, dropping a trailing "\r" and a leading byte-order mark. */
-const lineDecoder = () => {
+export async function* linesOf(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Line> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
   let line = 0
-  return (bytes: Uint8Array): Line => {
+  const decode = (bytes: Uint8Array): Line => {
     line++
     let text: string | undefined
     try {
@@ -77,6 +34,21 @@ const lineDecoder = () => {
     }
     return { line, text }
   }
+  let carry: Array<Uint8Array> = []
+  for await (const chunk of chunks) {
+    let start = 0
+    let end = chunk.indexOf(NEWLINE, start)
+    while (end !== -1) {
+      const piece = chunk.subarray(start, end)
+      yield decode(carry.length === 0 ? piece : concat([...carry, piece]))
+      carry = []
+      start = end + 1
+      end = chunk.indexOf(NEWLINE, start)
+    }
+    // A copy: the reader may reuse the chunk's memory for the next one.
+    if (start < chunk.length) carry.push(chunk.slice(start))
+  }
+  if (carry.length > 0) yield decode(concat(carry))
 }
 
 const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {

@@ -2,7 +2,7 @@
  * The row reader behind the generic loader and the GLUE tasks: layout detection, label validation (or, read
  * without labels, id validation), and the fail-or-skip policy for bad rows.
  */
-import { Effect, Result, Stream } from "effect"
+import { Effect, FileSystem, Result, Stream } from "effect"
 import {
   DataFileError,
   EmptyFile,
@@ -28,7 +28,7 @@ import type {
   UnlabelledLoadResult,
   UnlabelledSource
 } from "../Dataset.js"
-import { type Line, readLines } from "./lines.js"
+import { CHUNK, type Line, linesOf } from "./lines.js"
 import { type RecordItem, readRecords } from "./records.js"
 
 /**
@@ -268,14 +268,11 @@ const scalarText = (value: unknown, booleans: boolean): string | undefined =>
       ? String(value)
       : undefined
 
-/**
- * The rows of a file, as an async generator that throws {@link LoadError}s; `lines` reads its lines (the file
- * at `file`, or content in memory reported under that name).
- */
+/** The rows of a file's lines, as an async generator that throws {@link LoadError}s. */
 async function* rowsOf(
   file: string,
   plan: Plan,
-  lines: () => AsyncIterable<Line>
+  lines: AsyncIterable<Line>
 ): AsyncGenerator<Row<Example | UnlabelledExample>> {
   const parse = labelParser(plan.labels)
   if (parse instanceof InvalidDataOption) throw parse
@@ -346,7 +343,7 @@ async function* rowsOf(
 
   if (plan.format === "jsonl") {
     const columns = plan.jsonColumns!
-    for await (const { line, text } of lines()) {
+    for await (const { line, text } of lines) {
       if (text === undefined) {
         anyRecord = true
         dataRows++
@@ -405,7 +402,7 @@ async function* rowsOf(
   const delimiter = plan.format === "tsv" ? "\t" : ","
   let layout: Resolved | undefined
   let headerLine: number | undefined
-  for await (const item of readRecords(lines(), {
+  for await (const item of readRecords(lines, {
     delimiter,
     quote: plan.quote
   }) as AsyncIterable<RecordItem>) {
@@ -480,28 +477,47 @@ const isLoadError = (u: unknown): u is LoadError =>
   ].includes((u as { _tag: string })._tag)
 
 /**
- * The rows of a file under a resolved plan, as a stream: {@link Example}s with labels, and
- * {@link UnlabelledExample}s without (callers narrow the type to the plan's).
+ * The rows of a file's bytes under a resolved plan, as a stream: {@link Example}s with labels, and
+ * {@link UnlabelledExample}s without (callers narrow the type to the plan's). `file` names the source in errors;
+ * a failure to read the bytes is a {@link DataFileError}.
  */
-export const streamPlan = (
+export const streamPlanOfBytes = (
   file: string,
   plan: Plan | InvalidDataOption,
-  lines: () => AsyncIterable<Line> = () => readLines(file)
+  chunks: () => AsyncIterable<Uint8Array>
 ): Stream.Stream<Row<Example | UnlabelledExample>, LoadError> =>
   plan instanceof InvalidDataOption
     ? Stream.fail(plan)
     : Stream.suspend(() =>
-        Stream.fromAsyncIterable(rowsOf(file, plan, lines), (e) =>
+        Stream.fromAsyncIterable(rowsOf(file, plan, linesOf(chunks())), (e) =>
           isLoadError(e) ? e : new DataFileError({ file, reason: e instanceof Error ? e.message : String(e) })
         )
       )
 
+/**
+ * The rows of a file under a resolved plan, read through the `FileSystem` service in 64 KiB chunks (never
+ * the whole file); see {@link streamPlanOfBytes}.
+ */
+export const streamPlan = (
+  file: string,
+  plan: Plan | InvalidDataOption
+): Stream.Stream<Row<Example | UnlabelledExample>, LoadError, FileSystem.FileSystem> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      // The file stream runs with this fiber's services; its reads (and the handle's close) stay inside
+      // Effect, and the row parser pulls them one chunk at a time.
+      const chunks = yield* Stream.toAsyncIterableEffect(fs.stream(file, { chunkSize: CHUNK }))
+      return streamPlanOfBytes(file, plan, () => chunks)
+    })
+  )
+
 /** Collects a row stream into a load result. */
-export const collect = <R extends LoadResult | UnlabelledLoadResult>(
+export const collect = <R extends LoadResult | UnlabelledLoadResult, Services = never>(
   file: string,
   labels: R["labels"],
-  rows: Stream.Stream<Row<R["examples"][number]>, LoadError>
-): Effect.Effect<R, LoadError> =>
+  rows: Stream.Stream<Row<R["examples"][number]>, LoadError, Services>
+): Effect.Effect<R, LoadError, Services> =>
   Effect.map(
     Stream.runFold(
       rows,
@@ -516,5 +532,7 @@ export const collect = <R extends LoadResult | UnlabelledLoadResult>(
   )
 
 /** The examples of a row stream, skipped rows left out. */
-export const examplesOf = <A, E>(rows: Stream.Stream<Row<A>, E>): Stream.Stream<A, E> =>
+export const examplesOf = <A, E, Services>(
+  rows: Stream.Stream<Row<A>, E, Services>
+): Stream.Stream<A, E, Services> =>
   Stream.filterMap(rows, (row) => (row._tag === "Example" ? Result.succeed(row.example) : Result.fail(row)))
