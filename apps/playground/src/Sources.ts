@@ -118,13 +118,13 @@ export const labelledText = (name: string, bytes: Uint8Array) =>
       })
     }
     return yield* Dataset.fromText(name, bytes, {
-        format,
-        columns: { text, label },
-        labels: {
-          kind: "classification",
-          names: ["negative", "positive"],
-          map: { "0": 0, "1": 1, negative: 0, positive: 1 }
-        },
-        onBadRow: "skip"
-      })
+      format,
+      columns: { text, label },
+      labels: {
+        kind: "classification",
+        names: ["negative", "positive"],
+        map: { "0": 0, "1": 1, negative: 0, positive: 1 }
+      },
+      onBadRow: "skip"
+    })
   })

@@ -13,7 +13,9 @@ describe("Dataset.fromText", () => {
   }
 
   it("reports a bad row under the given name and line", async () => {
-    const error = await failure(Dataset.fromText("upload.tsv", "sentence\tlabel\ngood\t1\nbad\tmaybe\n", sst2))
+    const error = await failure(
+      Dataset.fromText("upload.tsv", "sentence\tlabel\ngood\t1\nbad\tmaybe\n", sst2)
+    )
     expect(error).toMatchObject({ _tag: "UnknownLabel", file: "upload.tsv", line: 3, value: "maybe" })
   })
 
