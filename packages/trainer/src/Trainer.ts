@@ -98,7 +98,10 @@ export type TrainerEvent =
   | {
       readonly type: "run-completed"
       readonly best: RunState.EpochRecord | undefined
+      /** Steps and epochs completed, counting those of a resumed run's checkpoint. */
       readonly steps: number
+      readonly epochs: number
+      readonly stoppedEarly: boolean
       readonly seconds: number
     }
 
@@ -488,6 +491,8 @@ const loop = <EE, RE, ED, RD, RH>(
       type: "run-completed",
       best: state.best,
       steps: state.nextStep,
+      epochs: state.epoch,
+      stoppedEarly,
       seconds: (Date.now() - started) / 1000
     })
     return { state, best: state.best, stoppedEarly, optimizer }
