@@ -332,7 +332,7 @@ export const trainComposed = (
     // Only the score biases are needed from here on.
     if (masks !== undefined) tf.dispose([...masks.dropped.values()])
     const { value, grads } = yield* attempt(() =>
-      tf.variableGrads(
+      variableGrads(
         () =>
           Loss.loss(
             model.task,
@@ -363,6 +363,31 @@ export const trainComposed = (
     tf.dispose(Object.values(clipped.grads))
     return { state: next, loss, gradNorm }
   })
+
+/**
+ * `tf.variableGrads`, also freeing what the forward pass kept for the backward one when `f` throws (a label
+ * the loss rejects): tfjs-core (4.22, `Engine.gradients`) frees those tensors only at the end of the backward
+ * pass, so a throw in the forward would leak every activation it saved.
+ */
+const variableGrads = (f: () => tf.Scalar, xs: Array<tf.Variable>): ReturnType<typeof tf.variableGrads> => {
+  try {
+    return tf.variableGrads(f, xs)
+  } catch (error) {
+    const state = (
+      tf.engine() as unknown as {
+        readonly state: {
+          activeTape: Array<{ readonly saved?: ReadonlyArray<tf.Tensor> }> | null
+          readonly gradientDepth: number
+        }
+      }
+    ).state
+    if (state.gradientDepth === 0 && state.activeTape !== null) {
+      for (const node of state.activeTape) tf.dispose([...(node.saved ?? [])])
+      state.activeTape = null
+    }
+    throw error
+  }
+}
 
 /** variableGrads keys gradients by tfjs variable name; the optimizer works with HF parameter names. */
 const byName = (model: Model.Model, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> => {

@@ -339,10 +339,13 @@ const loop = <EE, RE, ED, RD, RH>(
     const fs = yield* FileSystem.FileSystem
     const outDir = config.outDir
     const metricsPath = outDir === undefined ? undefined : `${outDir}/${RunState.METRICS}`
+    // Uninterruptible like the checkpoints: an interrupted run must not append to its log after it stopped.
     const log = (record: object) =>
       metricsPath === undefined
         ? Effect.void
-        : Effect.ignore(fs.writeFileString(metricsPath, `${JSON.stringify(record)}\n`, { flag: "a" }))
+        : Effect.ignore(fs.writeFileString(metricsPath, `${JSON.stringify(record)}\n`, { flag: "a" })).pipe(
+            Effect.uninterruptible
+          )
 
     let state = args.start?.state ?? RunState.initial(config.fingerprint)
     if (state.fingerprint !== config.fingerprint) {

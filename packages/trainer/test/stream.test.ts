@@ -39,7 +39,7 @@ const config = (outDir: string): Trainer.StreamConfig => ({
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof Services>>) =>
   Effect.runPromise(Effect.provide(effect, Services))
 
-describe("Trainer.stream", () => {
+describe("Trainer.stream [wasm]", () => {
   it("emits the run's events, with the step phases its schedule chose", async () => {
     const dir = tempDir()
     const model = makeModel()
