@@ -7,8 +7,17 @@ import { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Cause, Effect, Exit, type FileSystem } from "effect"
 import { describe, expect, it } from "vitest"
-import { type Batch, Evaluate, Optimizer, Step, Trainer } from "../src/index.js"
-import { accuracyEvaluator, makeModel, runWasm, syntheticData, trainerConfig, useWasm } from "./helpers.js"
+import { Model } from "@addrop/models"
+import { type Batch, Evaluate, Optimizer, RunState, Step, Trainer } from "../src/index.js"
+import {
+  accuracyEvaluator,
+  config,
+  makeModel,
+  runWasm,
+  syntheticData,
+  trainerConfig,
+  useWasm
+} from "./helpers.js"
 
 useWasm()
 
@@ -24,18 +33,22 @@ const withBatch = (replace: (batch: Batch.EncodedBatch) => Batch.EncodedBatch): 
 
 /** A run of a fresh model with `config` overrides (AD-Drop on every step, so its services are exercised). */
 const runWith = (
-  overrides: Partial<Trainer.TrainerConfig> & { readonly data?: Trainer.TrainData },
+  overrides: Partial<Trainer.TrainerConfig> & {
+    readonly data?: Trainer.TrainData
+    readonly start?: Trainer.Start
+  },
   prepare: (model: ReturnType<typeof makeModel>) => void = () => undefined
 ) =>
   Effect.suspend(() => {
     const model = makeModel()
     prepare(model)
-    const { data = train, ...config } = overrides
+    const { data = train, start, ...settings } = overrides
     return Trainer.run({
       model,
       data,
       evaluate,
-      config: trainerConfig({ epochs: 1, schedule: () => "addrop", ...config })
+      config: trainerConfig({ epochs: 1, schedule: () => "addrop", ...settings }),
+      start
     }).pipe(
       Effect.ensuring(Effect.sync(() => model.dispose())),
       Effect.tap((result) => Effect.sync(() => Optimizer.dispose(result.optimizer)))
@@ -126,6 +139,20 @@ const cases: ReadonlyArray<Case> = [
     run: () => stepOn(tf.zeros([2, 8], "int32"), tf.ones([2, 8], "int32"), tf.tensor1d([0, 1], "float32")),
     expected: { _tag: "InvalidInput", input: "labels" },
     says: "int32"
+  },
+  {
+    name: "shape mismatch (optimizer state of another model)",
+    run: () =>
+      Effect.suspend(() => {
+        const other = Model.makeUnsafe(config, { task: "classification", numLabels: 3, key: Key.make(0) })
+        const optimizer = Optimizer.init(other.parameters)
+        other.dispose()
+        return runWith({ start: { optimizer, state: RunState.initial("test") } }).pipe(
+          Effect.ensuring(Effect.sync(() => Optimizer.dispose(optimizer)))
+        )
+      }),
+    expected: { _tag: "InvalidInput", input: "optimizer" },
+    says: "classifier"
   },
   {
     name: "NaN loss",
