@@ -322,16 +322,12 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
     return result!
   }).pipe(Effect.scoped)
 
-/** The loop of a run, reporting each event to `emit`. */
-const loop = <EE, RE, ED, RD, RH>(
+/** The loop of a run, reporting each event to `emit` (which returns when the consumer wants the next). */
+const loop = <EE, RE, ED, RD>(
   args: StreamArgs<EE, RE, ED, RD>,
-  emit: (event: TrainerEvent) => Effect.Effect<unknown, never, RH>,
+  emit: (event: TrainerEvent) => Effect.Effect<void>,
   keepOptimizer: boolean
-): Effect.Effect<
-  RunResult,
-  TrainerError | EE | ED,
-  Step.StepServices | FileSystem.FileSystem | RE | RD | RH
-> =>
+): Effect.Effect<RunResult, TrainerError | EE | ED, Step.StepServices | FileSystem.FileSystem | RE | RD> =>
   Effect.gen(function* () {
     const { model, data, config } = args
     yield* validate(config, data)
