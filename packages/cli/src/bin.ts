@@ -72,5 +72,6 @@ const program = Command.runWith(addrop, { version: VERSION, renderErrors: false 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, _onExit) =>
-    Runtime.defaultTeardown(exit, (code) => process.exit(code === 0 ? undefined : code))
+    // `process.exit()` without an argument keeps the status set above (Node 20 takes `undefined` as 0).
+    Runtime.defaultTeardown(exit, (code) => (code === 0 ? process.exit() : process.exit(code)))
 })
