@@ -36,18 +36,29 @@ const deno = { command: bin("deno"), args: ["run", "-A", vitest] }
 // The conformance suite again on threaded wasm (a pool of 2): the single-threaded wasm runs above hold the
 // same checks, so this asks whether threads change any result beyond the tolerances.
 const threaded = { projects: ["@addrop/conformance"], backends: ["wasm-threads"] }
+// The trainer on wasm (its backend): every test under Node; under Bun and Deno only the runtime-sensitive
+// files (the run's stream interrupted at 50 random points, and every bad input's tagged error), which keeps
+// those legs short (`files` are Vitest's file filters).
+const trainer = { projects: ["@addrop/trainer"], backends: ["wasm"] }
+const trainerSubset = { ...trainer, files: ["test/stream.test.ts", "test/errors.test.ts"] }
 
-/** Each run: the runtime, how to start Vitest in it, the projects it runs and the backends it must run. */
+/**
+ * Each run: the runtime, how to start Vitest in it, the projects it runs (and, optionally, which of their test
+ * files) and the backends it must run.
+ */
 export const runs = [
   // WebGPU under Node runs on Dawn from the `webgpu` package; without a GPU, on Mesa's llvmpipe through OpenGL
   // (EGL, see scripts/setup-system.sh), set up by @addrop/backends' webgpu layer.
   { runtime: "node", ...node, projects, backends: ["cpu", "wasm", "webgpu"] },
   { runtime: "node", ...node, ...threaded },
+  { runtime: "node", ...node, ...trainer },
   { runtime: "bun", ...bun, projects, backends: ["cpu", "wasm"] },
   { runtime: "bun", ...bun, ...threaded },
+  { runtime: "bun", ...bun, ...trainerSubset },
   // WebGPU under Deno runs on Mesa's lavapipe (Debian's mesa-vulkan-drivers, see scripts/setup-system.sh).
   { runtime: "deno", ...deno, projects, backends: ["cpu", "wasm", "webgpu"] },
   { runtime: "deno", ...deno, ...threaded },
+  { runtime: "deno", ...deno, ...trainerSubset },
   // Cloudflare's workerd (through miniflare, started by the test from Node): apps/edge-worker runs attribute
   // and an AD-Drop step inside it and compares with Node's cpu backend.
   { runtime: "workerd", ...node, projects: ["@addrop/edge-worker"], backends: ["cpu", "wasm"] },
@@ -109,6 +120,7 @@ const main = () => {
         [
           ...runtime.args,
           "run",
+          ...(runtime.files ?? []),
           ...runtime.projects.flatMap((p) => ["--project", p]),
           "--reporter=default",
           "--reporter=json",

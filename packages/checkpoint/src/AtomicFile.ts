@@ -27,7 +27,9 @@ export const temporaryPath = (path: string): string => {
 
 /**
  * Writes `content` to `path` atomically: readers see the old file or the new one, never a part. On failure
- * the temporary file is removed and the old file is left as it was.
+ * the temporary file is removed and the old file is left as it was. Uninterruptible: an interrupted fiber
+ * cannot cancel a write the operating system has started, so once begun the write is finished (and renamed
+ * into place) rather than racing its own clean-up and leaving a temporary file behind.
  *
  * @example
  * ```ts
@@ -54,4 +56,4 @@ export const writeFileAtomic = (
       ),
       Effect.onError(() => Effect.ignore(fs.remove(temp)))
     )
-  })
+  }).pipe(Effect.uninterruptible)

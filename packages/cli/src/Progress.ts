@@ -44,7 +44,7 @@ const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) :
  * ```ts
  * import { Progress } from "@addrop/cli"
  * const reporter = Progress.make("plain", mainMetric, (t) => process.stdout.write(t))
- * Trainer.run({ ..., hooks: { onEvent: reporter.onEvent } })
+ * Trainer.stream({ ... }).pipe(Stream.runForEach(reporter.onEvent))
  * ```
  * @since 0.1.0
  * @category constructors
@@ -129,5 +129,12 @@ export const make = (
         return
     }
   }
-  return { onEvent: (event: Trainer.TrainerEvent) => Effect.sync(() => handle(event)) }
+  return {
+    onEvent: (event: Trainer.TrainerEvent) => Effect.sync(() => handle(event)),
+    /** Ends the progress bar of a run stopped before its end (Ctrl-C), so the next line starts clean. */
+    stop: () => {
+      bar?.stop()
+      bar = undefined
+    }
+  }
 }

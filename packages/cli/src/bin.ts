@@ -8,9 +8,10 @@ import { readFileSync } from "node:fs"
 import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
+import * as NodeRuntime from "@effect/platform-node-shared/NodeRuntime"
 import * as NodeStdio from "@effect/platform-node-shared/NodeStdio"
 import * as NodeTerminal from "@effect/platform-node-shared/NodeTerminal"
-import { Cause, Effect, Layer } from "effect"
+import { Cause, Effect, Layer, Runtime } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { addrop } from "./Cli.js"
 
@@ -39,8 +40,10 @@ const nodeServices = Layer.provideMerge(
 
 const program = Command.runWith(addrop, { version: VERSION, renderErrors: false })(argv.slice(2)).pipe(
   Effect.provide(Layer.merge(nodeServices, CliOutput.layerPresenter(presenter))),
-  Effect.catchCause((cause) =>
-    Effect.sync(() => {
+  Effect.catchCause((cause) => {
+    // Ctrl-C: the command has said what it stopped; the process ends with 130 (below).
+    if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause)
+    return Effect.sync(() => {
       // Every failure is one line on stderr and exit status 1; `--help` is not a failure.
       const failure = Cause.squash(cause)
       const usageErrors =
@@ -60,13 +63,15 @@ const program = Command.runWith(addrop, { version: VERSION, renderErrors: false 
       process.stderr.write(`addrop: ${message}\n`)
       process.exitCode = 1
     })
-  )
+  })
 )
 
-Effect.runPromise(program).then(
-  () => process.exit(),
-  (error) => {
-    process.stderr.write(`addrop: ${error instanceof Error ? error.message : String(error)}\n`)
-    process.exit(1)
-  }
-)
+// runMain interrupts the program on SIGINT and SIGTERM (finalizers run: tensors are freed, a checkpoint being
+// written is finished) and exits with 130 then; otherwise with the status set above. The process exits
+// even if a backend left a handle open.
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, _onExit) =>
+    // `process.exit()` without an argument keeps the status set above (Node 20 takes `undefined` as 0).
+    Runtime.defaultTeardown(exit, (code) => (code === 0 ? process.exit() : process.exit(code)))
+})

@@ -1,8 +1,8 @@
 /**
  * The `addrop` executable end to end, in child processes: every command on the GLUE samples bundled in
- * @addrop/fixtures (SST-2, CoLA, RTE, STS-B as regression), usage errors, resume after SIGKILL, divergence, and the report in Chromium.
+ * @addrop/fixtures (SST-2, CoLA, RTE, STS-B as regression), usage errors, resume after SIGKILL, Ctrl-C, divergence, and the report in Chromium.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { chromium as chromiumRequirement, itRequiring } from "@addrop/conformance"
 import { glueSample } from "@addrop/fixtures"
@@ -257,6 +257,61 @@ describe("robustness", () => {
         .filter((l) => l.type === "step")
         .map((l) => l.loss)
     expect(losses(join(killedOut, "metrics.jsonl"))).toEqual(losses(join(straightOut, "metrics.jsonl")))
+  })
+
+  it("Ctrl-C (SIGINT) stops a run with status 130, one line naming the last checkpoint, and no partial files", async () => {
+    const args = [
+      "train",
+      "--max-train",
+      "96",
+      "--max-dev",
+      "32",
+      "--epochs",
+      "2",
+      "--batch",
+      "16",
+      "--max-length",
+      "32",
+      "--checkpoint-every",
+      "2",
+      "--json",
+      "--report",
+      "false"
+    ]
+    const out = scratch()
+    const child = start([...args, "--out", out])
+    let stdout = ""
+    let stderr = ""
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal }))
+    )
+    // Interrupt it mid-run, once the first checkpoint exists.
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+      if (stdout.includes('"type":"checkpoint"') && child.exitCode === null) child.kill("SIGINT")
+    })
+    expect(await exit).toEqual({ code: 130, signal: null })
+    expect(jsonLines(stdout).some((e) => e.type === "run-completed")).toBe(false)
+    const latest = JSON.parse(readFileSync(join(out, "checkpoints", "latest.json"), "utf8"))
+    const last = join(out, "checkpoints", latest.checkpoint)
+    expect(stderr.trim().split("\n")).toEqual([
+      `addrop: interrupted; last checkpoint ${last}; resume with: addrop train --resume --out ${out}`
+    ])
+    // Only complete checkpoints: no temporary folder or file is left behind.
+    expect(readdirSync(join(out, "checkpoints")).filter((name) => name !== "latest.json")).toEqual([
+      latest.checkpoint
+    ])
+    expect(readdirSync(out).filter((name) => name.endsWith(".tmp") || name.startsWith("."))).toEqual([])
+
+    // The command the message gives resumes from that checkpoint and completes the run.
+    const resumed = addrop(["train", "--resume", "--out", out, "--json", "--report", "false"])
+    expect(resumed.status, resumed.stderr).toBe(0)
+    const events = jsonLines(resumed.stdout)
+    expect(events.find((e) => e.type === "run-started")!.resumedAt).toBe(latest.step)
+    expect(summaryOf(resumed.stdout).steps).toBe(12)
   })
 
   it("resuming with other settings is refused", () => {

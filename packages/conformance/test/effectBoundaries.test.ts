@@ -1,6 +1,7 @@
 /**
  * A repository rule: library code stays inside Effect. `Effect.runSync` (and `runPromise`, `runFork`,
- * `runCallback` and their `…Exit` forms, on `Effect`, a `Runtime` or a `ManagedRuntime`) inside a library
+ * `runCallback` and their `…Exit` forms, on `Effect`, a `Runtime` or a `ManagedRuntime`, and a platform's
+ * `runMain`) inside a library
  * turns its typed failures into defects or unhandled rejections that its callers cannot see in the type.
  * Only program entry points and test harness code may run effects; they are listed below with the reason.
  * Doc-comment examples may show running an effect: comments (and string contents) are not scanned.
@@ -23,7 +24,7 @@ const allowed: Readonly<Record<string, string>> = {
     "test harness: vitest's beforeAll/afterAll hooks (outside any Effect) set the tensor backend up and down"
 }
 
-const RUN = /\brun(?:Sync|Promise|Fork|Callback)(?:Exit)?\b/
+const RUN = /\brun(?:Sync|Promise|Fork|Callback|Main)(?:Exit)?\b/
 
 /**
  * The source with comments and the contents of string and template literals replaced by spaces (newlines

@@ -326,6 +326,7 @@ export const trainComposed = (
 ): Effect.Effect<StepResult, StepError, StepServices> =>
   Effect.gen(function* () {
     const optimizer = yield* Optimizer.Optimizer
+    yield* checkMoments(model, state)
     const keys = stepKeys(options.root, options.step)
     // The batch is checked before the attribution pass, so a bad batch fails as the model's InvalidInput in
     // both phases (the attribution would otherwise report it as a request it cannot serve).
@@ -370,6 +371,23 @@ export const trainComposed = (
     tf.dispose(Object.values(clipped.grads))
     return { state: next, loss, gradNorm }
   })
+
+/** An optimizer state made for another model (a resume into the wrong model) is bad input, not a defect. */
+const checkMoments = (model: Model.Model, state: Optimizer.AdamWState): Effect.Effect<void, InvalidInput> => {
+  for (const [name, param] of model.parameters) {
+    const m = state.firstMoment.get(name)
+    const v = state.secondMoment.get(name)
+    if (m === undefined || v === undefined || !tf.util.arraysEqual(m.shape, param.shape)) {
+      return Effect.fail(
+        new InvalidInput({
+          input: "optimizer",
+          reason: `the optimizer state has no moments of shape [${param.shape}] for ${name}: it was made for another model`
+        })
+      )
+    }
+  }
+  return Effect.void
+}
 
 /** variableGrads keys gradients by tfjs variable name; the optimizer works with HF parameter names. */
 const byName = (model: Model.Model, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> => {

@@ -10,8 +10,9 @@ import { InvalidInput, type Model, Pretrained } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { type Phase, type Position, positionAt, type Schedule } from "@addrop/schedule"
 import { TensorBackend } from "@addrop/backends"
-import { Effect, FileSystem, Layer, Queue, Stream } from "effect"
+import { Effect, FileSystem, Layer, Stream } from "effect"
 import * as Batch from "./Batch.js"
+import { lockstep } from "./internal/lockstep.js"
 import type * as Evaluate from "./Evaluate.js"
 import * as LearningRate from "./LearningRate.js"
 import * as Optimizer from "./Optimizer.js"
@@ -97,7 +98,10 @@ export type TrainerEvent =
   | {
       readonly type: "run-completed"
       readonly best: RunState.EpochRecord | undefined
+      /** Steps and epochs completed, counting those of a resumed run's checkpoint. */
       readonly steps: number
+      readonly epochs: number
+      readonly stoppedEarly: boolean
       readonly seconds: number
     }
 
@@ -228,11 +232,12 @@ export interface StreamArgs<EE, RE, ED, RD> {
  * A run as a stream of its events (`run-started`, `step`, `epoch`, `checkpoint`, `best-saved`,
  * `early-stop`, `run-completed`), composed from the services the context provides: the attribution method,
  * the mask sampler, the optimizer and the tensor backend. The schedule, evaluation, checkpoints and early
- * stopping are those of {@link run}: both are one loop, which `run` runs with the layers its config names
- * and its hooks called in place.
+ * stopping are those of {@link run}, which is a fold over this stream.
  *
- * Stopping the stream early (`Stream.take`, `Stream.takeUntil`, interrupting the fiber that runs it) stops
- * the run between steps: a step, an evaluation and a checkpoint each run to completion once started, so
+ * The run moves in lockstep with the consumer: it waits at each event until the consumer asks for the next
+ * one, so a consumer handling an event sees the run at that event. Stopping the stream early (`Stream.take`,
+ * `Stream.takeUntil`, a failing consumer, interrupting the fiber that runs it, Ctrl-C in the CLI) stops the
+ * run there or between steps: a step, an evaluation and a checkpoint each run to completion once started, so
  * every tensor the run made is freed (the optimizer's moments too, unless they came from `start`) and only
  * complete checkpoints are on disk. The stream frees the moments it made when it ends however it ends (the
  * final ones are in the last checkpoint); `run` hands them to its caller instead.
@@ -264,23 +269,24 @@ export const stream = <EE, RE, ED = never, RD = never>(
   TrainerEvent,
   TrainerError | EE | ED,
   Step.StepServices | TensorBackend.TensorBackend | FileSystem.FileSystem | RE | RD
-> =>
-  Stream.callback<
-    TrainerEvent,
-    TrainerError | EE | ED,
-    Step.StepServices | TensorBackend.TensorBackend | FileSystem.FileSystem | RE | RD
-  >(
-    (queue) =>
-      TensorBackend.TensorBackend.useSync(() => undefined).pipe(
-        Effect.andThen(loop(args, (event) => Queue.offer(queue, event), false)),
-        Effect.andThen(Queue.end(queue))
-      ),
-    // The run waits for a slow consumer instead of running ahead of it.
-    { bufferSize: 1, strategy: "suspend" }
-  )
+> => Stream.unwrap(TensorBackend.TensorBackend.useSync(() => events(args, undefined)))
 
 /**
- * Trains `model` on `data`, evaluating with `evaluate` after every epoch.
+ * The events of a run in lockstep with their consumer: the loop pauses at each event until the consumer
+ * asks for the next one, so a consumer sees the run stopped at its event (the live tensors of that moment),
+ * and stopping there stops the run there. `handOver` receives the result of a completed run, moments
+ * included; without it the moments this run made are freed when the stream ends.
+ */
+const events = <EE, RE, ED, RD>(
+  args: StreamArgs<EE, RE, ED, RD>,
+  handOver: ((result: RunResult) => void) | undefined
+): Stream.Stream<TrainerEvent, TrainerError | EE | ED, Step.StepServices | FileSystem.FileSystem | RE | RD> =>
+  lockstep((emit) => Effect.map(loop(args, emit, handOver !== undefined), (result) => handOver?.(result)))
+
+/**
+ * Trains `model` on `data`, evaluating with `evaluate` after every epoch: a fold over {@link stream} with
+ * the layers `config` names (`Step.layerFromConfig`), each event handed to `hooks.onEvent` while the run
+ * waits at it, and the final moments handed to the caller instead of freed.
  *
  * Every failure is in the error channel, none is thrown: bad settings (`InvalidTrainerConfig`, also for a
  * schedule that throws; `InvalidMaskOption` for p or q, before the first step), a bad batch or label
@@ -307,24 +313,21 @@ export const run = <EE, RE, RH = never, ED = never, RD = never>(args: {
   Effect.gen(function* () {
     // p, q and the method are checked before the first step, not at the first AD-Drop step an epoch later.
     const services = yield* Layer.build(Step.layerFromConfig(args.config.adDrop, args.config.adamw))
-    // The stream's loop, with the hooks called in it rather than from a queue: a hook sees the run paused at
-    // its event (the live tensors of that moment), and a failing hook stops the run there.
-    const emit = (event: TrainerEvent) => args.hooks?.onEvent?.(event) ?? Effect.void
-    return yield* loop({ ...args, bestExtraFiles: args.hooks?.bestExtraFiles }, emit, true).pipe(
-      Effect.provideContext(services)
-    )
+    let result: RunResult | undefined
+    const onEvent = args.hooks?.onEvent ?? (() => Effect.void)
+    yield* events({ ...args, bestExtraFiles: args.hooks?.bestExtraFiles }, (r) => {
+      result = r
+    }).pipe(Stream.runForEach(onEvent), Effect.provideContext(services))
+    // The stream ended without failing, so its loop returned and handed its result over.
+    return result!
   }).pipe(Effect.scoped)
 
-/** The loop of a run, reporting each event to `emit`. */
-const loop = <EE, RE, ED, RD, RH>(
+/** The loop of a run, reporting each event to `emit` (which returns when the consumer wants the next). */
+const loop = <EE, RE, ED, RD>(
   args: StreamArgs<EE, RE, ED, RD>,
-  emit: (event: TrainerEvent) => Effect.Effect<unknown, never, RH>,
+  emit: (event: TrainerEvent) => Effect.Effect<void>,
   keepOptimizer: boolean
-): Effect.Effect<
-  RunResult,
-  TrainerError | EE | ED,
-  Step.StepServices | FileSystem.FileSystem | RE | RD | RH
-> =>
+): Effect.Effect<RunResult, TrainerError | EE | ED, Step.StepServices | FileSystem.FileSystem | RE | RD> =>
   Effect.gen(function* () {
     const { model, data, config } = args
     yield* validate(config, data)
@@ -332,10 +335,13 @@ const loop = <EE, RE, ED, RD, RH>(
     const fs = yield* FileSystem.FileSystem
     const outDir = config.outDir
     const metricsPath = outDir === undefined ? undefined : `${outDir}/${RunState.METRICS}`
+    // Uninterruptible like the checkpoints: an interrupted run must not append to its log after it stopped.
     const log = (record: object) =>
       metricsPath === undefined
         ? Effect.void
-        : Effect.ignore(fs.writeFileString(metricsPath, `${JSON.stringify(record)}\n`, { flag: "a" }))
+        : Effect.ignore(fs.writeFileString(metricsPath, `${JSON.stringify(record)}\n`, { flag: "a" })).pipe(
+            Effect.uninterruptible
+          )
 
     let state = args.start?.state ?? RunState.initial(config.fingerprint)
     if (state.fingerprint !== config.fingerprint) {
@@ -484,6 +490,8 @@ const loop = <EE, RE, ED, RD, RH>(
       type: "run-completed",
       best: state.best,
       steps: state.nextStep,
+      epochs: state.epoch,
+      stoppedEarly,
       seconds: (Date.now() - started) / 1000
     })
     return { state, best: state.best, stoppedEarly, optimizer }

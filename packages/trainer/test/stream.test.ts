@@ -39,7 +39,7 @@ const config = (outDir: string): Trainer.StreamConfig => ({
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof Services>>) =>
   Effect.runPromise(Effect.provide(effect, Services))
 
-describe("Trainer.stream", () => {
+describe("Trainer.stream [wasm]", () => {
   it("emits the run's events, with the step phases its schedule chose", async () => {
     const dir = tempDir()
     const model = makeModel()
@@ -55,6 +55,33 @@ describe("Trainer.stream", () => {
     expect(types.filter((t) => t === "epoch")).toHaveLength(2)
     expect(types.filter((t) => t === "checkpoint").length).toBeGreaterThan(0)
     // The moments the stream made are freed when it ends.
+    expect(tf.memory().numTensors).toBe(before)
+    model.dispose()
+    dir.cleanup()
+  })
+
+  it("moves in lockstep with its consumer: a consumer that stops at a step stops the run at that step", async () => {
+    const dir = tempDir()
+    const model = makeModel()
+    const before = tf.memory().numTensors
+    const events = await run(
+      Stream.runCollect(
+        Trainer.stream({ model, data: train, evaluate, config: config(dir.path) }).pipe(
+          // A slow consumer: a run that went on while it handles an event would get ahead of it here.
+          Stream.tap((e) => (e.type === "step" ? Effect.sleep(300) : Effect.void)),
+          Stream.takeUntil((e) => e.type === "step" && e.step === 1)
+        )
+      )
+    )
+    expect(events.at(-1)).toMatchObject({ type: "step", step: 1 })
+    // Nothing ran ahead of the consumer: step 1 is the last one logged, and its checkpoint (which follows its
+    // event) was never written; the last checkpoint is the one after step 0.
+    const history = await runWasm(RunState.readHistory(dir.path))
+    expect(history.steps.map((s) => s.step)).toEqual([0, 1])
+    const restored = await runWasm(RunState.load(dir.path, { task: "classification" }))
+    expect(restored.state.nextStep).toBe(1)
+    Optimizer.dispose(restored.optimizer)
+    restored.model.dispose()
     expect(tf.memory().numTensors).toBe(before)
     model.dispose()
     dir.cleanup()

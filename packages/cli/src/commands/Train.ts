@@ -9,8 +9,8 @@ import { TensorBackend } from "@addrop/backends"
 import { writeFileAtomic } from "@addrop/checkpoint"
 import { glueTasks } from "@addrop/metrics"
 import { compile, parse as parseSchedule } from "@addrop/schedule"
-import { Optimizer, RunState, Trainer } from "@addrop/trainer"
-import { Effect, Option } from "effect"
+import { Optimizer, RunState, Step, Trainer } from "@addrop/trainer"
+import { Effect, Option, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import { CommandFailed } from "../CliError.js"
 import * as Progress from "../Progress.js"
@@ -171,6 +171,14 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
     const restored = options.resume ? yield* RunState.load(out, { ...head }) : undefined
     const model = restored?.model ?? loaded.model
     if (restored !== undefined) loaded.model.dispose()
+    // However the run ends (completed, failed, interrupted by Ctrl-C), the model and the moments it was
+    // resumed with are freed; the moments a fresh run makes are freed by the trainer's stream.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (restored !== undefined) Optimizer.dispose(restored.optimizer)
+        model.dispose()
+      })
+    )
     const layers = yield* TrainOptions.layerList(options.layers, model.numLayers)
     // TrainOptions.resolve has parsed it already; a bad spec here still fails typed, not as a defect.
     const scheduleSpec = yield* Effect.fromResult(parseSchedule(options.schedule))
@@ -192,7 +200,15 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
       options.maxLength
     )
     const reporter = Progress.make(mode, info.main, write, label)
-    const result = yield* Trainer.run({
+    const adDrop = {
+      method: options.method,
+      layers,
+      mask: { p: options.p, q: options.q, strategy: options.strategy },
+      attributionMode: options.attributionMode
+    }
+    let lastCheckpoint = restored?.dir
+    let completed: Extract<Trainer.TrainerEvent, { type: "run-completed" }> | undefined
+    yield* Trainer.stream({
       model,
       data: Workspace.trainData(trainSet, loaded.tokenizer, {
         batchSize: options.batch,
@@ -204,15 +220,9 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
         epochs: options.epochs,
         learningRate: lr,
         warmupRatio: options.warmup,
-        adamw: { ...Optimizer.defaults, weightDecay: options.weightDecay },
         maxGradNorm: options.maxGradNorm,
         schedule: compile(scheduleSpec),
-        adDrop: {
-          method: options.method,
-          layers,
-          mask: { p: options.p, q: options.q, strategy: options.strategy },
-          attributionMode: options.attributionMode
-        },
+        adDrop,
         patience: options.patience,
         seed: options.seed,
         checkpointEvery: options.checkpointEvery,
@@ -220,9 +230,24 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
         fingerprint: TrainOptions.fingerprint(options)
       },
       start: restored,
-      hooks: { onEvent: reporter.onEvent, bestExtraFiles: loaded.tokenizerFiles }
-    })
-    Optimizer.dispose(result.optimizer)
+      bestExtraFiles: loaded.tokenizerFiles
+    }).pipe(
+      Stream.runForEach((event) => {
+        if (event.type === "checkpoint") lastCheckpoint = event.path
+        if (event.type === "run-completed") completed = event
+        return reporter.onEvent(event)
+      }),
+      // Ctrl-C interrupts the run between steps; say where it can be picked up again.
+      Effect.onInterrupt(() =>
+        Effect.sync(() => {
+          reporter.stop()
+          process.stderr.write(`${interruptedMessage(out, lastCheckpoint)}\n`)
+        })
+      ),
+      Effect.provide(
+        Step.layerFromConfig(adDrop, { ...Optimizer.defaults, weightDecay: options.weightDecay })
+      )
+    )
     let reportPath: string | undefined
     if (options.report) {
       const html = yield* Report.render({
@@ -240,8 +265,7 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
       reportPath = join(out, "report.html")
       yield* writeFileAtomic(reportPath, html)
     }
-    model.dispose()
-    const best = result.best
+    const best = completed?.best
     const summary: Summary = {
       type: "summary",
       task: options.task,
@@ -250,15 +274,27 @@ export const trainOnce = (options: TrainOptions.TrainOptions, label = "") =>
       examples: { train: trainSet.examples.length, dev: devSet.examples.length },
       best:
         best === undefined ? undefined : { epoch: best.epoch + 1, metrics: best.metrics, main: best.main },
-      epochs: result.state.epoch,
-      steps: result.state.nextStep,
-      stoppedEarly: result.stoppedEarly,
+      epochs: completed?.epochs ?? 0,
+      steps: completed?.steps ?? 0,
+      stoppedEarly: completed?.stoppedEarly ?? false,
       report: reportPath,
       pretrained: loaded.pretrained,
       backend: backend.name
     }
     return summary
   }).pipe(Effect.scoped, Effect.provide(TensorBackend.layerFromName(options.backend)))
+
+/**
+ * The line `addrop train` prints when Ctrl-C stops a run: where its last complete checkpoint is and how to
+ * go on from it.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const interruptedMessage = (out: string, lastCheckpoint: string | undefined): string =>
+  lastCheckpoint === undefined
+    ? `addrop: interrupted before the first checkpoint; nothing to resume in ${out}`
+    : `addrop: interrupted; last checkpoint ${lastCheckpoint}; resume with: addrop train --resume --out ${out}`
 
 const describeBest = (summary: Summary, metric: string) =>
   summary.best === undefined
