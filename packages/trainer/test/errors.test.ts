@@ -80,6 +80,24 @@ const stepOn = (ids: tf.Tensor, mask: tf.Tensor, labels: tf.Tensor) =>
     )
   })
 
+/**
+ * Runs `effect` with the gradient of one kernel taken out of tfjs' registry, as if the backend layer had
+ * not registered it (tfjs-core keeps the registry in `globalThis._tfGlobals`), and puts it back after.
+ */
+const withoutGradient = <A, E, R>(kernel: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const registry = (
+        globalThis as unknown as { _tfGlobals: Map<string, Map<string, tf.GradConfig>> }
+      )._tfGlobals.get("gradRegistry")!
+      const config = registry.get(kernel)!
+      registry.delete(kernel)
+      return { registry, config }
+    }),
+    () => effect,
+    ({ registry, config }) => Effect.sync(() => registry.set(kernel, config))
+  )
+
 const mask = (p: number, q: number) => {
   const config = trainerConfig()
   return { adDrop: { ...config.adDrop, mask: { ...config.adDrop.mask, p, q } } }
@@ -181,6 +199,12 @@ const cases: ReadonlyArray<Case> = [
       }),
     expected: { _tag: "InvalidInput" },
     says: "empty"
+  },
+  {
+    name: "missing gradient registration",
+    run: () => withoutGradient("Tanh", runWith({})),
+    expected: { _tag: "MissingGradient", kernel: "Tanh" },
+    says: "Tanh"
   },
   {
     name: "unknown label",
