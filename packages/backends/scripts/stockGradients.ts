@@ -25,23 +25,36 @@ export const target = join(packageRoot, "src", "internal", "stockGradients.ts")
 /**
  * The kernels whose stock gradients AD-Drop's models use, measured: every gradient function that ran in the
  * models, attention, attribution, mask, ops and trainer test suites (golden tests included) with all of
- * tfjs' gradients registered. BatchMatMul's is AD-Drop's own (`@addrop/ops`), registered over it.
+ * tfjs' gradients registered. BatchMatMul's is AD-Drop's own (`@addrop/ops`), registered over it. Erf,
+ * GatherV2, Identity, Relu, Rsqrt, Select, Square, Sub and Tile are there for the op-by-op compositions that
+ * `@addrop/ops`' hand-written gradients replace (erf-GELU and ReLU feed-forwards, the embedding lookup, layer
+ * norm, masked fill, broadcast matmul): the conformance suite checks each fused op's gradient against them,
+ * and a user's own composite of them differentiates as well.
  */
 export const kernels = [
   "Add",
   "ArgMax",
   "Cast",
+  "Erf",
+  "GatherV2",
+  "Identity",
   "Mean",
   "Multiply",
   "Neg",
   "OneHot",
   "RealDiv",
+  "Relu",
   "Reshape",
+  "Rsqrt",
+  "Select",
   "Slice",
   "Softmax",
+  "Square",
   "SquaredDifference",
+  "Sub",
   "Sum",
   "Tanh",
+  "Tile",
   "Transpose"
 ] as const
 

@@ -121,9 +121,9 @@ const NOT_FOUND = /gradient function not found for (\w+)/
  * import * as tf from "@tensorflow/tfjs-core"
  * import { Effect } from "effect"
  * const backward = Effect.try({
- *   try: () => tf.grad((x) => tf.sum(tf.erf(x)))(tf.tensor1d([1, 2])),
+ *   try: () => tf.grad((x) => tf.sum(tf.exp(x)))(tf.tensor1d([1, 2])),
  *   catch: (cause) => Gradients.missingGradient(cause) ?? new Error(String(cause))
- * }) // fails with MissingGradient { kernel: "Erf" }
+ * }) // fails with MissingGradient { kernel: "Exp" }
  * ```
  * @since 0.1.0
  * @category errors

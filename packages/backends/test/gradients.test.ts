@@ -25,7 +25,7 @@ describe("Gradients", () => {
     expect([...Gradients.kernels].sort()).toEqual([...measured, "BatchMatMul"].sort())
     expect(tf.getGradient("BatchMatMul")).toBe(Gradients.overrides[0])
     // The @tensorflow/tfjs bundle (which registers every stock gradient) was not loaded.
-    for (const kernel of ["Erf", "Square", "Exp", "Conv2D"]) expect(Gradients.has(kernel)).toBe(false)
+    for (const kernel of ["Exp", "Log", "Cumprod", "Conv2D"]) expect(Gradients.has(kernel)).toBe(false)
   })
 
   it("the stock configs differentiate as tfjs' do: d/dx sum(tanh(x) * x / 2) = (tanh'(x) x + tanh x) / 2", async () => {
@@ -38,8 +38,8 @@ describe("Gradients", () => {
   })
 
   it("a backward pass through a kernel without a gradient fails with MissingGradient naming the kernel", async () => {
-    const exit = await onCpu(backward((x) => tf.sum(tf.erf(x))))
-    expect(exit).toEqual(Exit.fail(new MissingGradient({ kernel: "Erf" })))
+    const exit = await onCpu(backward((x) => tf.sum(tf.exp(x))))
+    expect(exit).toEqual(Exit.fail(new MissingGradient({ kernel: "Exp" })))
     expect(Gradients.missingGradient(new Error("something else"))).toBeUndefined()
   })
 

@@ -116,7 +116,7 @@ describe.runIf(runs)(`webgpu through Dawn${runs ? "" : ` (skipped: ${why})`}`, (
     const inside = await run(
       Effect.gen(function* () {
         const backend = yield* TensorBackend.make("webgpu")
-        // Multiply and Sum: gradients the layer registers (Square is not among the kernels the models need).
+        // Multiply and Sum: gradients every backend layer registers.
         const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, -2, 3]))
         const value = Array.from(yield* Effect.promise(() => g.data()))
         return { backend, value, current: tf.getBackend() }

@@ -68,25 +68,147 @@ var castGradConfig = {
   }
 };
 
+// tfjs-core-entry:kernel_names:Erf
+import { Erf } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/exp:exp
+import { exp } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/mul:mul
+import { mul } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/neg:neg
+import { neg } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/square:square
+import { square } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Erf_grad.js
+var erfGradConfig = {
+  kernelName: Erf,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const a = mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI));
+    return { x: () => mul(dy, a) };
+  }
+};
+
+// tfjs-core-entry:kernel_names:GatherV2
+import { GatherV2 } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/axis_util:getUndoAxesPermutation
+import { backend_util as ns2 } from "@tensorflow/tfjs-core";
+var { getUndoAxesPermutation } = ns2;
+
+// tfjs-core-entry:ops/stack:stack
+import { stack } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/transpose:transpose
+import { transpose } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/unsorted_segment_sum:unsortedSegmentSum
+import { unsortedSegmentSum } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:util:parseAxisParam
+import { util as ns3 } from "@tensorflow/tfjs-core";
+var { parseAxisParam } = ns3;
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/GatherV2_grad.js
+var gatherGradConfig = {
+  kernelName: GatherV2,
+  inputsToSave: ["x", "indices"],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, indices] = saved;
+    const { axis, batchDims } = attrs;
+    const parsedAxis = parseAxisParam(axis, x.shape)[0];
+    const derXBatch = (x2, indices2, dy2) => {
+      return () => {
+        const paramsShape = x2.shape;
+        const indicesSize = indices2.size;
+        const outerShape = paramsShape.slice(0, parsedAxis);
+        const outerDims = outerShape.length;
+        const innerShape = paramsShape.slice(axis, paramsShape.length).slice(1);
+        const innerDims = innerShape.length;
+        const outerAxesIndices = arrayRange(0, outerDims);
+        const innerAxesIndices = arrayRange(outerDims + 1, outerDims + 1 + innerDims);
+        const valuesShape = arrayConcat([
+          outerShape,
+          [indicesSize],
+          innerShape
+        ]);
+        const values = reshape(dy2, valuesShape);
+        const reshapedIndices = reshape(indices2, [indicesSize]);
+        const transposeDims = arrayConcat([[outerDims], outerAxesIndices, innerAxesIndices]);
+        const valuesTranspose = transpose(values, transposeDims);
+        let paramsGrad = unsortedSegmentSum(valuesTranspose, reshapedIndices, x2.shape[parsedAxis]);
+        const invertTransposeDims = getUndoAxesPermutation(transposeDims);
+        paramsGrad = transpose(paramsGrad, invertTransposeDims);
+        return paramsGrad;
+      };
+    };
+    if (batchDims === 1) {
+      const batchSize = x.shape[0];
+      const xBatch = x.split(batchSize, 0);
+      const derXBatched = () => {
+        const stacked = stack(xBatch.map((x2, i) => {
+          return derXBatch(x2, indices.slice(i, 1), dy.slice(i, 1))();
+        }));
+        return stacked.reshape(x.shape);
+      };
+      return { x: derXBatched, indices: () => indices };
+    } else {
+      return { x: derXBatch(x, indices, dy), indices: () => indices };
+    }
+  }
+};
+function arrayRange(start, stop) {
+  const result = [];
+  for (let i = start; i < stop; ++i) {
+    result.push(i);
+  }
+  return result;
+}
+function arrayConcat(arrays) {
+  const result = [];
+  for (let i = 0; i < arrays.length; ++i) {
+    for (let j = 0; j < arrays[i].length; ++j) {
+      result.push(arrays[i][j]);
+    }
+  }
+  return result;
+}
+
+// tfjs-core-entry:kernel_names:Identity
+import { Identity } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/cast:cast
+import { cast } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Identity_grad.js
+var identityGradConfig = {
+  kernelName: Identity,
+  gradFunc: (dy) => {
+    return { x: () => cast(dy, "float32") };
+  }
+};
+
 // tfjs-core-entry:kernel_names:Mean
 import { Mean } from "@tensorflow/tfjs-core";
 
 // tfjs-core-entry:ops/axis_util:computeOutAndReduceShapes
-import { backend_util as ns2 } from "@tensorflow/tfjs-core";
-var { computeOutAndReduceShapes } = ns2;
+import { backend_util as ns4 } from "@tensorflow/tfjs-core";
+var { computeOutAndReduceShapes } = ns4;
 
 // tfjs-core-entry:ops/div:div
 import { div } from "@tensorflow/tfjs-core";
-
-// tfjs-core-entry:ops/mul:mul
-import { mul } from "@tensorflow/tfjs-core";
 
 // tfjs-core-entry:ops/ones:ones
 import { ones } from "@tensorflow/tfjs-core";
 
 // tfjs-core-entry:util:arraysEqual,arraysEqualWithNull,assert,assertNonNegativeIntegerDimensions,assertNonNull,assertShapesMatch,bytesFromStringArray,bytesPerElement,checkConversionForErrors,clamp,computeStrides,convertBackendValuesAndArrayBuffer,createScalarValue,createShuffledIndices,decodeString,distSquared,encodeString,fetch,fingerPrint64,flatten,getArrayFromDType,getTypedArrayFromDType,hasEncodingLoss,hexToLong,indexToLoc,inferDtype,inferFromImplicitShape,isBoolean,isFunction,isInt,isNumber,isPromise,isScalarShape,isString,isTypedArray,isValidDtype,locToIndex,makeOnesTypedArray,makeZerosNestedTypedArray,makeZerosTypedArray,nearestDivisor,nearestLargerEven,now,parseAxisParam,randUniform,repeatedTry,rightPad,shuffle,shuffleCombo,sizeFromShape,sizeToSquarishShape,squeezeShape,sum,swap,tanh,toNestedArray,toTypedArray
-import { util as ns3 } from "@tensorflow/tfjs-core";
-var { arraysEqual, arraysEqualWithNull, assert, assertNonNegativeIntegerDimensions, assertNonNull, assertShapesMatch, bytesFromStringArray, bytesPerElement, checkConversionForErrors, clamp, computeStrides, convertBackendValuesAndArrayBuffer, createScalarValue, createShuffledIndices, decodeString, distSquared, encodeString, fetch, fingerPrint64, flatten, getArrayFromDType, getTypedArrayFromDType, hasEncodingLoss, hexToLong, indexToLoc, inferDtype, inferFromImplicitShape, isBoolean, isFunction, isInt, isNumber, isPromise, isScalarShape, isString, isTypedArray, isValidDtype, locToIndex, makeOnesTypedArray, makeZerosNestedTypedArray, makeZerosTypedArray, nearestDivisor, nearestLargerEven, now, parseAxisParam, randUniform, repeatedTry, rightPad, shuffle, shuffleCombo, sizeFromShape, sizeToSquarishShape, squeezeShape, sum: sum2, swap, tanh, toNestedArray, toTypedArray } = ns3;
+import { util as ns5 } from "@tensorflow/tfjs-core";
+var { arraysEqual, arraysEqualWithNull, assert, assertNonNegativeIntegerDimensions, assertNonNull, assertShapesMatch, bytesFromStringArray, bytesPerElement, checkConversionForErrors, clamp, computeStrides, convertBackendValuesAndArrayBuffer, createScalarValue, createShuffledIndices, decodeString, distSquared, encodeString, fetch, fingerPrint64, flatten, getArrayFromDType, getTypedArrayFromDType, hasEncodingLoss, hexToLong, indexToLoc, inferDtype, inferFromImplicitShape, isBoolean, isFunction, isInt, isNumber, isPromise, isScalarShape, isString, isTypedArray, isValidDtype, locToIndex, makeOnesTypedArray, makeZerosNestedTypedArray, makeZerosTypedArray, nearestDivisor, nearestLargerEven, now, parseAxisParam: parseAxisParam2, randUniform, repeatedTry, rightPad, shuffle, shuffleCombo, sizeFromShape, sizeToSquarishShape, squeezeShape, sum: sum2, swap, tanh, toNestedArray, toTypedArray } = ns5;
 
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Mean_grad.js
 var meanGradConfig = {
@@ -95,7 +217,7 @@ var meanGradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
     const { axis } = attrs;
-    const axes = parseAxisParam(axis, x.shape);
+    const axes = parseAxisParam2(axis, x.shape);
     const shapes = computeOutAndReduceShapes(x.shape, axes);
     const reduceShape = shapes[1];
     const reduceSize = sizeFromShape(reduceShape);
@@ -116,11 +238,8 @@ var meanGradConfig = {
 import { Multiply } from "@tensorflow/tfjs-core";
 
 // tfjs-core-entry:ops/broadcast_util:assertAndGetBroadcastShape,getReductionAxes
-import { broadcast_util as ns4 } from "@tensorflow/tfjs-core";
-var { assertAndGetBroadcastShape: assertAndGetBroadcastShape2, getReductionAxes: getReductionAxes2 } = ns4;
-
-// tfjs-core-entry:ops/cast:cast
-import { cast } from "@tensorflow/tfjs-core";
+import { broadcast_util as ns6 } from "@tensorflow/tfjs-core";
+var { assertAndGetBroadcastShape: assertAndGetBroadcastShape2, getReductionAxes: getReductionAxes2 } = ns6;
 
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Multiply_grad.js
 var multiplyGradConfig = {
@@ -152,9 +271,6 @@ var multiplyGradConfig = {
 // tfjs-core-entry:kernel_names:Neg
 import { Neg } from "@tensorflow/tfjs-core";
 
-// tfjs-core-entry:ops/neg:neg
-import { neg } from "@tensorflow/tfjs-core";
-
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Neg_grad.js
 var negGradConfig = {
   kernelName: Neg,
@@ -181,9 +297,6 @@ var oneHotGradConfig = {
 
 // tfjs-core-entry:kernel_names:RealDiv
 import { RealDiv } from "@tensorflow/tfjs-core";
-
-// tfjs-core-entry:ops/square:square
-import { square } from "@tensorflow/tfjs-core";
 
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/RealDiv_grad.js
 var divGradConfig = {
@@ -213,6 +326,22 @@ var divGradConfig = {
   }
 };
 
+// tfjs-core-entry:kernel_names:Relu
+import { Relu } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/step:step
+import { step } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Relu_grad.js
+var reluGradConfig = {
+  kernelName: Relu,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    return { x: () => mul(dy, cast(step(x), "float32")) };
+  }
+};
+
 // tfjs-core-entry:kernel_names:Reshape
 import { Reshape } from "@tensorflow/tfjs-core";
 
@@ -226,6 +355,44 @@ var reshapeGradConfig = {
   }
 };
 
+// tfjs-core-entry:kernel_names:Rsqrt
+import { Rsqrt } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/pow:pow
+import { pow } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Rsqrt_grad.js
+var rsqrtGradConfig = {
+  kernelName: Rsqrt,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    return { x: () => neg(div(dy, mul(pow(x, 1.5), 2))) };
+  }
+};
+
+// tfjs-core-entry:kernel_names:Select
+import { Select } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/logical_not:logicalNot
+import { logicalNot } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Select_grad.js
+var selectGradConfig = {
+  kernelName: Select,
+  inputsToSave: ["condition"],
+  gradFunc: (dy, saved) => {
+    const [condition] = saved;
+    return {
+      // TODO(julianoks): Return null for condition gradient
+      // when backprop supports it.
+      condition: () => cast(zerosLike(condition), "float32"),
+      t: () => mul(dy, cast(condition, dy.dtype)),
+      e: () => mul(dy, cast(logicalNot(condition), dy.dtype))
+    };
+  }
+};
+
 // tfjs-core-entry:kernel_names:Slice
 import { Slice } from "@tensorflow/tfjs-core";
 
@@ -233,8 +400,8 @@ import { Slice } from "@tensorflow/tfjs-core";
 import { pad } from "@tensorflow/tfjs-core";
 
 // tfjs-core-entry:ops/slice_util:parseSliceParams
-import { slice_util as ns5 } from "@tensorflow/tfjs-core";
-var { parseSliceParams } = ns5;
+import { slice_util as ns7 } from "@tensorflow/tfjs-core";
+var { parseSliceParams } = ns7;
 
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Slice_grad.js
 var sliceGradConfig = {
@@ -274,6 +441,19 @@ var softmaxGradConfig = {
   }
 };
 
+// tfjs-core-entry:kernel_names:Square
+import { Square } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Square_grad.js
+var squareGradConfig = {
+  kernelName: Square,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    return { x: () => mul(dy, mul(cast(x, "float32"), 2)) };
+  }
+};
+
 // tfjs-core-entry:kernel_names:SquaredDifference
 import { SquaredDifference } from "@tensorflow/tfjs-core";
 
@@ -293,12 +473,38 @@ var squaredDifferenceGradConfig = {
   }
 };
 
+// tfjs-core-entry:kernel_names:Sub
+import { Sub } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Sub_grad.js
+var subGradConfig = {
+  kernelName: Sub,
+  inputsToSave: ["a", "b"],
+  gradFunc: (dy, saved) => {
+    const [a, b] = saved;
+    const outShape = assertAndGetBroadcastShape(a.shape, b.shape);
+    const derA = () => {
+      let res = dy;
+      const reduceAxes = getReductionAxes(a.shape, outShape);
+      if (reduceAxes.length > 0) {
+        res = sum(res, reduceAxes);
+      }
+      return reshape(res, a.shape);
+    };
+    const derB = () => {
+      let res = dy;
+      const reduceAxes = getReductionAxes(b.shape, outShape);
+      if (reduceAxes.length > 0) {
+        res = sum(res, reduceAxes);
+      }
+      return reshape(neg(res), b.shape);
+    };
+    return { a: derA, b: derB };
+  }
+};
+
 // tfjs-core-entry:kernel_names:Sum
 import { Sum } from "@tensorflow/tfjs-core";
-
-// tfjs-core-entry:util:parseAxisParam
-import { util as ns6 } from "@tensorflow/tfjs-core";
-var { parseAxisParam: parseAxisParam2 } = ns6;
 
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Sum_grad.js
 var sumGradConfig = {
@@ -308,7 +514,7 @@ var sumGradConfig = {
     const [x] = saved;
     const expandedDyShape = x.shape.slice();
     const { axis } = attrs;
-    const axes = parseAxisParam2(axis, x.shape);
+    const axes = parseAxisParam(axis, x.shape);
     axes.forEach((axis2) => {
       expandedDyShape[axis2] = 1;
     });
@@ -331,15 +537,75 @@ var tanhGradConfig = {
   }
 };
 
+// tfjs-core-entry:kernel_names:Tile
+import { Tile } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/add:add
+import { add } from "@tensorflow/tfjs-core";
+
+// tfjs-core-entry:ops/slice:slice
+import { slice } from "@tensorflow/tfjs-core";
+
+// ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Tile_grad.js
+var tileGradConfig = {
+  kernelName: Tile,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const { reps } = attrs;
+    const derX = () => {
+      let xGrad = zerosLike(x);
+      if (x.rank === 1) {
+        for (let i = 0; i < reps[0]; ++i) {
+          xGrad = add(xGrad, slice(dy, [i * x.shape[0]], [x.shape[0]]));
+        }
+      } else if (x.rank === 2) {
+        for (let i = 0; i < reps[0]; ++i) {
+          for (let j = 0; j < reps[1]; ++j) {
+            xGrad = add(xGrad, slice(dy, [i * x.shape[0], j * x.shape[1]], [
+              x.shape[0],
+              x.shape[1]
+            ]));
+          }
+        }
+      } else if (x.rank === 3) {
+        for (let i = 0; i < reps[0]; ++i) {
+          for (let j = 0; j < reps[1]; ++j) {
+            for (let k = 0; k < reps[2]; ++k) {
+              xGrad = add(xGrad, slice(dy, [i * x.shape[0], j * x.shape[1], k * x.shape[2]], [x.shape[0], x.shape[1], x.shape[2]]));
+            }
+          }
+        }
+      } else if (x.rank === 4) {
+        for (let i = 0; i < reps[0]; ++i) {
+          for (let j = 0; j < reps[1]; ++j) {
+            for (let k = 0; k < reps[2]; ++k) {
+              for (let l = 0; l < reps[3]; ++l) {
+                xGrad = add(xGrad, slice(dy, [
+                  i * x.shape[0],
+                  j * x.shape[1],
+                  k * x.shape[2],
+                  l * x.shape[3]
+                ], [x.shape[0], x.shape[1], x.shape[2], x.shape[3]]));
+              }
+            }
+          }
+        }
+      } else {
+        throw new Error(`Gradient for tile operation is not implemented for rank-${x.rank} tensors yet.`);
+      }
+      return xGrad;
+    };
+    return { x: derX };
+  }
+};
+
 // tfjs-core-entry:kernel_names:Transpose
 import { Transpose } from "@tensorflow/tfjs-core";
 
 // tfjs-core-entry:ops/axis_util:assertAxesAreInnerMostDims,axesAreInnerMostDims,combineLocations,computeOutAndReduceShapes,expandShapeToKeepDim,getAxesPermutation,getInnerMostAxes,getUndoAxesPermutation
-import { backend_util as ns7 } from "@tensorflow/tfjs-core";
-var { assertAxesAreInnerMostDims, axesAreInnerMostDims, combineLocations, computeOutAndReduceShapes: computeOutAndReduceShapes2, expandShapeToKeepDim, getAxesPermutation, getInnerMostAxes, getUndoAxesPermutation } = ns7;
-
-// tfjs-core-entry:ops/transpose:transpose
-import { transpose } from "@tensorflow/tfjs-core";
+import { backend_util as ns8 } from "@tensorflow/tfjs-core";
+var { assertAxesAreInnerMostDims, axesAreInnerMostDims, combineLocations, computeOutAndReduceShapes: computeOutAndReduceShapes2, expandShapeToKeepDim, getAxesPermutation, getInnerMostAxes, getUndoAxesPermutation: getUndoAxesPermutation2 } = ns8;
 
 // ../../node_modules/@tensorflow/tfjs-core/dist/gradients/Transpose_grad.js
 var transposeGradConfig = {
@@ -347,13 +613,13 @@ var transposeGradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const transposeAttrs = attrs;
     const { perm } = transposeAttrs;
-    const undoPerm = getUndoAxesPermutation(perm);
+    const undoPerm = getUndoAxesPermutation2(perm);
     return { x: () => transpose(dy, undoPerm) };
   }
 };
 
 // <stdin>
-var stockGradients = [addGradConfig, argMaxGradConfig, castGradConfig, meanGradConfig, multiplyGradConfig, negGradConfig, oneHotGradConfig, divGradConfig, reshapeGradConfig, sliceGradConfig, softmaxGradConfig, squaredDifferenceGradConfig, sumGradConfig, tanhGradConfig, transposeGradConfig];
+var stockGradients = [addGradConfig, argMaxGradConfig, castGradConfig, erfGradConfig, gatherGradConfig, identityGradConfig, meanGradConfig, multiplyGradConfig, negGradConfig, oneHotGradConfig, divGradConfig, reluGradConfig, reshapeGradConfig, rsqrtGradConfig, selectGradConfig, sliceGradConfig, softmaxGradConfig, squareGradConfig, squaredDifferenceGradConfig, subGradConfig, sumGradConfig, tanhGradConfig, tileGradConfig, transposeGradConfig];
 export {
   stockGradients
 };
