@@ -37,7 +37,7 @@ export interface MaskOptions {
 }
 
 const Probability = Schema.Finite.check(
-  Schema.isBetween({ minimum: 0, maximum: 1 }, { message: "must be in [0, 1]" })
+  Schema.isBetween({ minimum: 0, maximum: 1 }, { message: "must be a number in [0, 1]" })
 )
 
 /**
