@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { InvalidLayer, InvalidMaskOption } from "./MaskError.js"
+import * as SettingsIssue from "./SettingsIssue.js"
 
 /**
  * Which region of each attention row is the candidate region:
@@ -35,10 +36,29 @@ export interface MaskOptions {
   readonly strategy: Strategy
 }
 
-const unit = (option: "p" | "q", value: number) =>
-  typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1
-    ? Effect.succeed(value)
-    : Effect.fail(new InvalidMaskOption({ option, value, reason: "must be a number in [0, 1]" }))
+const Probability = Schema.Finite.check(
+  Schema.isBetween({ minimum: 0, maximum: 1 }, { message: "must be a number in [0, 1]" })
+)
+
+/**
+ * The schema of mask options: `p` and `q` finite numbers in [0, 1], `strategy` one of {@link strategies}
+ * (absent: `high`). Compose it into larger settings schemas; {@link make} decodes with it.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Options } from "@addrop/mask"
+ * const Settings = Schema.Struct({ mask: Options.MaskSettings, layers: Schema.Array(Schema.Int) })
+ * Schema.decodeUnknownSync(Settings)({ mask: { p: 0.3, q: 0.3 }, layers: [0, 11] })
+ * ```
+ * @since 0.1.0
+ * @category schemas
+ */
+export const MaskSettings = Schema.Struct({
+  p: Probability,
+  q: Probability,
+  strategy: Schema.Literals(strategies).pipe(Schema.withDecodingDefault(Effect.succeed("high" as const)))
+})
 
 /**
  * Validates mask options.
@@ -57,19 +77,16 @@ export const make = (input: {
   readonly q: number
   readonly strategy?: string | undefined
 }): Effect.Effect<MaskOptions, InvalidMaskOption> =>
-  Effect.gen(function* () {
-    const p = yield* unit("p", input.p)
-    const q = yield* unit("q", input.q)
-    const strategy = input.strategy ?? "high"
-    if (!(strategies as ReadonlyArray<string>).includes(strategy)) {
-      return yield* new InvalidMaskOption({
-        option: "strategy",
-        value: strategy,
-        reason: `expected one of ${strategies.join(", ")}`
+  Schema.decodeUnknownEffect(MaskSettings)(input).pipe(
+    Effect.mapError(({ issue }) => {
+      const { path, actual, message } = SettingsIssue.first(issue, input)
+      return new InvalidMaskOption({
+        option: path[0] as InvalidMaskOption["option"],
+        value: actual,
+        reason: message
       })
-    }
-    return { p, q, strategy: strategy as Strategy }
-  })
+    })
+  )
 
 /**
  * Validates 0-based layer indices against a model depth; returns them sorted and de-duplicated.
@@ -81,10 +98,12 @@ export const layers = (
   requested: ReadonlyArray<number>,
   numLayers: number
 ): Effect.Effect<ReadonlyArray<number>, InvalidLayer> =>
-  Effect.gen(function* () {
-    for (const layer of requested) {
-      if (!Number.isInteger(layer) || layer < 0 || layer >= numLayers)
-        return yield* new InvalidLayer({ layer, numLayers })
-    }
-    return [...new Set(requested)].sort((a, b) => a - b)
-  })
+  Schema.decodeUnknownEffect(
+    Schema.Array(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: numLayers - 1 })))
+  )(requested).pipe(
+    Effect.map((valid) => [...new Set(valid)].sort((a, b) => a - b)),
+    Effect.mapError(
+      ({ issue }) =>
+        new InvalidLayer({ layer: SettingsIssue.first(issue, requested).actual as number, numLayers })
+    )
+  )

@@ -1,10 +1,10 @@
 import { statuses, describeBackends, seededValues } from "@addrop/conformance"
 import { Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { Mask, Options, Sampler } from "../src/index.js"
+import { Mask, Options, Sampler, SettingsIssue } from "../src/index.js"
 import { referenceCandidates } from "./reference.js"
 
 const backends = await statuses()
@@ -152,14 +152,44 @@ describe("Options", () => {
     const error = Effect.runSync(Effect.flip(Options.make(input)))
     expect(error._tag).toBe("InvalidMaskOption")
     expect(error.option).toBe(option)
+    expect(error.value).toBe((input as Record<string, unknown>)[option])
     expect(error.message).toContain(option)
   })
-  it("validates layer indices against the model depth", () => {
+  it("validates layer indices against the model depth, naming the first bad one", () => {
     expect(Effect.runSync(Options.layers([3, 0, 3], 12))).toEqual([0, 3])
     for (const bad of [-1, 12, 1.5]) {
-      const error = Effect.runSync(Effect.flip(Options.layers([bad], 12)))
-      expect(error._tag).toBe("InvalidLayer")
+      const error = Effect.runSync(Effect.flip(Options.layers([0, bad, 13], 12)))
+      expect(error).toMatchObject({ _tag: "InvalidLayer", layer: bad, numLayers: 12 })
       expect(error.message).toContain("0..11")
     }
+  })
+  it("MaskSettings composes into a larger settings schema", () => {
+    const Settings = Schema.Struct({ mask: Options.MaskSettings, layers: Schema.Array(Schema.Int) })
+    const decode = Schema.decodeUnknownSync(Settings)
+    expect(decode({ mask: { p: 0.3, q: 0.1 }, layers: [0] }).mask).toEqual({
+      p: 0.3,
+      q: 0.1,
+      strategy: "high"
+    })
+    expect(() => decode({ mask: { p: 0.3, q: 1.5 }, layers: [0] })).toThrow(/q/)
+  })
+})
+
+describe("SettingsIssue.first", () => {
+  const firstOf = (schema: Schema.Codec<unknown>, input: unknown) =>
+    SettingsIssue.first(Effect.runSync(Effect.flip(Schema.decodeUnknownEffect(schema)(input))).issue, input)
+  it("gives the path, the actual value and Schema's message of the first failed check", () => {
+    const schema = Schema.Struct({ a: Schema.Int, b: Schema.Struct({ c: Schema.Array(Schema.Finite) }) })
+    expect(firstOf(schema, { a: 1, b: { c: [1, Number.NaN] } })).toEqual({
+      path: ["b", "c", 1],
+      actual: Number.NaN,
+      message: "Expected a finite number"
+    })
+    expect(firstOf(schema, { a: 1.5, b: { c: [Number.NaN] } })).toMatchObject({ path: ["a"], actual: 1.5 })
+  })
+  it("uses a check's message annotation, and an empty path when the input itself is bad", () => {
+    const schema = Schema.Number.check(Schema.isGreaterThan(0, { message: "must be positive" }))
+    expect(firstOf(schema, -1)).toEqual({ path: [], actual: -1, message: "must be positive" })
+    expect(firstOf(Schema.Struct({ a: Schema.Int }), null)).toMatchObject({ path: [], actual: null })
   })
 })

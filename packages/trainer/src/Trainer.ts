@@ -10,7 +10,8 @@ import { InvalidInput, type Model, Pretrained } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { type Phase, type Position, positionAt, type Schedule } from "@addrop/schedule"
 import { TensorBackend } from "@addrop/backends"
-import { Effect, FileSystem, Layer, Stream } from "effect"
+import { SettingsIssue } from "@addrop/mask"
+import { Effect, FileSystem, Layer, Schema, Stream } from "effect"
 import * as Batch from "./Batch.js"
 import { lockstep } from "./internal/lockstep.js"
 import type * as Evaluate from "./Evaluate.js"
@@ -142,29 +143,52 @@ export interface Start {
   readonly state: RunState.TrainerState
 }
 
+const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+
+/**
+ * The schema of a run's numeric settings, which {@link run} and {@link stream} check before the first step:
+ * `epochs` a positive integer, `learningRate` a positive finite number, `warmupRatio` in [0, 1),
+ * `maxGradNorm` positive, and `patience` and `checkpointEvery` positive integers when given. Compose it into
+ * the schema of your own settings (a CLI's, a sweep's) to reject bad values where they are read.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Trainer } from "@addrop/trainer"
+ * const Job = Schema.Struct({ name: Schema.String, trainer: Trainer.TrainerSettings })
+ * Schema.decodeUnknownSync(Job)({
+ *   name: "sst2",
+ *   trainer: { epochs: 3, learningRate: 2e-5, warmupRatio: 0.1, maxGradNorm: 1, patience: 2 }
+ * })
+ * ```
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TrainerSettings = Schema.Struct({
+  epochs: PositiveInt,
+  learningRate: Schema.Finite.check(Schema.isGreaterThan(0)),
+  warmupRatio: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1, exclusiveMaximum: true })),
+  maxGradNorm: Schema.Number.check(Schema.isGreaterThan(0)),
+  patience: Schema.optional(PositiveInt),
+  checkpointEvery: Schema.optional(PositiveInt)
+})
+
+const RunSettings = Schema.Struct({
+  ...TrainerSettings.fields,
+  stepsPerEpoch: Schema.Int.check(
+    Schema.isGreaterThanOrEqualTo(1, { message: "the training data yields no batch" })
+  )
+})
+
 const validate = (config: StreamConfig, data: TrainData<unknown, unknown>) => {
-  const bad = (field: string, value: unknown, reason: string) =>
-    Effect.fail(new InvalidTrainerConfig({ field, value, reason }))
-  if (!Number.isInteger(config.epochs) || config.epochs < 1)
-    return bad("epochs", config.epochs, "must be a positive integer")
-  if (!Number.isInteger(data.stepsPerEpoch) || data.stepsPerEpoch < 1) {
-    return bad("stepsPerEpoch", data.stepsPerEpoch, "the training data yields no batch")
-  }
-  if (!(config.learningRate > 0 && Number.isFinite(config.learningRate)))
-    return bad("learningRate", config.learningRate, "must be a positive number")
-  if (!(config.warmupRatio >= 0 && config.warmupRatio < 1))
-    return bad("warmupRatio", config.warmupRatio, "must be in [0, 1)")
-  if (!(config.maxGradNorm > 0)) return bad("maxGradNorm", config.maxGradNorm, "must be positive")
-  if (config.patience !== undefined && !(Number.isInteger(config.patience) && config.patience >= 1)) {
-    return bad("patience", config.patience, "must be a positive integer")
-  }
-  if (
-    config.checkpointEvery !== undefined &&
-    !(Number.isInteger(config.checkpointEvery) && config.checkpointEvery >= 1)
-  ) {
-    return bad("checkpointEvery", config.checkpointEvery, "must be a positive integer")
-  }
-  return Effect.void
+  const settings = { ...config, stepsPerEpoch: data.stepsPerEpoch }
+  return Schema.decodeUnknownEffect(RunSettings)(settings).pipe(
+    Effect.asVoid,
+    Effect.mapError(({ issue }) => {
+      const { path, actual, message } = SettingsIssue.first(issue, settings)
+      return new InvalidTrainerConfig({ field: path.map(String).join("."), value: actual, reason: message })
+    })
+  )
 }
 
 /** A user schedule (`fromFunction`, `when`) may throw for a position; that is a bad setting, not a crash. */

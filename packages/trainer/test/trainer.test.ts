@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as tf from "@tensorflow/tfjs-core"
-import { Data, Effect, Stream } from "effect"
+import { Data, Effect, Schema, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { type Batch, Evaluate, Optimizer, RunState, Trainer } from "../src/index.js"
 import {
@@ -312,6 +312,37 @@ describe("Trainer.run", () => {
     )
     expect(error._tag).toBe("InvalidTrainerConfig")
     expect(error.message).toContain("epochs")
+  })
+
+  it.each([
+    ["epochs", 1.5, "Expected an integer"],
+    ["learningRate", Number.NaN, "Expected a finite number"],
+    ["learningRate", 0, "greater than 0"],
+    ["warmupRatio", 1, "between 0 and 1"],
+    ["maxGradNorm", -1, "greater than 0"],
+    ["patience", 0, "greater than or equal to 1"],
+    ["checkpointEvery", 2.5, "Expected an integer"],
+    ["stepsPerEpoch", 0, "the training data yields no batch"]
+  ] as const)("InvalidTrainerConfig names %s = %s with the reason", async (field, value, reason) => {
+    const data = field === "stepsPerEpoch" ? { ...train, stepsPerEpoch: value } : train
+    const config = trainerConfig(field === "stepsPerEpoch" ? {} : { [field]: value })
+    const model = makeModel()
+    const error = await runWasm(
+      Effect.flip(Trainer.run({ model, data, evaluate, config })).pipe(
+        Effect.ensuring(Effect.sync(() => model.dispose()))
+      )
+    )
+    expect(error).toMatchObject({ _tag: "InvalidTrainerConfig", field, value })
+    expect(error._tag === "InvalidTrainerConfig" && error.reason).toContain(reason)
+  })
+
+  it("TrainerSettings decodes the settings of the test runs and composes into a larger schema", () => {
+    const Job = Schema.Struct({ name: Schema.String, trainer: Trainer.TrainerSettings })
+    const trainer = { epochs: 3, learningRate: 2e-5, warmupRatio: 0.1, maxGradNorm: 1, patience: 2 }
+    expect(Schema.decodeUnknownSync(Job)({ name: "sst2", trainer }).trainer).toEqual(trainer)
+    expect(() => Schema.decodeUnknownSync(Job)({ name: "sst2", trainer: { ...trainer, epochs: 0 } })).toThrow(
+      /epochs/
+    )
   })
 
   it("rejects p or q out of range before the first step, with InvalidMaskOption", async () => {
