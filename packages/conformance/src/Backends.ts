@@ -143,6 +143,9 @@ export const describeBackends = (
     describe(`${title} [${status.label}]`, () => {
       let scope: Scope.Closeable | undefined
       beforeAll(async () => {
+        // The suites compare with the cpu backend (`tf.setBackend("cpu")` for references), so it is registered
+        // even when only another backend is named (its package is a peer of @addrop/backends).
+        await Effect.runPromise(Effect.scoped(TensorBackend.make("cpu")))
         scope = Effect.runSync(Scope.make())
         const { backend, options } = resolve(status.label)
         const started = await Effect.runPromise(Scope.provide(scope)(TensorBackend.make(backend, options)))
