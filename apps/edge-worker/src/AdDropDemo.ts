@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { Method } from "@addrop/attribution"
-import { TensorBackend } from "@addrop/backends"
+import { TensorBackend, Tensors } from "@addrop/backends"
 import { Loss, Model, type ModelConfig, Presets } from "@addrop/models"
 import { Key } from "@addrop/random"
 import { Optimizer, Step } from "@addrop/trainer"
@@ -97,7 +97,7 @@ const read = (tensor: tf.Tensor): Effect.Effect<Array<number>> =>
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { TensorBackend } from "@addrop/backends"
+ * import { TensorBackend, Tensors } from "@addrop/backends"
  * const result = await Effect.runPromise(Effect.scoped(Effect.provide(run, TensorBackend.layer("cpu"))))
  * console.log(result.lossBefore, result.lossAfter)
  * ```
@@ -108,12 +108,7 @@ export const run = Effect.gen(function* () {
   const backend = yield* TensorBackend.TensorBackend
   const root = Key.make(settings.seed)
   const model = yield* Model.scoped(config, { task: "classification", numLabels: 2, key: root })
-  const tensors: Array<tf.Tensor> = []
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    tensors.push(t)
-    return t
-  }
-  yield* Effect.addFinalizer(() => Effect.sync(() => tf.dispose(tensors)))
+  const keep = yield* Tensors.keeper
   const batch: Model.Batch = {
     inputIds: keep(tf.tensor2d(batchValues.inputIds, undefined, "int32")),
     attentionMask: keep(tf.tensor2d(batchValues.attentionMask, undefined, "int32"))
@@ -164,7 +159,7 @@ export const run = Effect.gen(function* () {
       step: 0
     }
   )
-  tensors.push(...state.firstMoment.values(), ...state.secondMoment.values())
+  keep([...state.firstMoment.values(), ...state.secondMoment.values()])
   const after = keep(objective())
   return {
     backend: backend.name,

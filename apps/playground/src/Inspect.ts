@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Method } from "@addrop/attribution"
+import { Tensors } from "@addrop/backends"
 import type { Model } from "@addrop/models"
 import { Key } from "@addrop/random"
 import type { Tokenizer } from "@addrop/tokenizer"
@@ -60,12 +61,7 @@ export const inspect = (
   Effect.gen(function* () {
     const encoding = tokenizer.encode(text, undefined, { maxLength: settings.maxLength })
     const length = encoding.inputIds.length
-    const tensors: Array<tf.Tensor> = []
-    const keep = <T extends tf.Tensor>(t: T): T => {
-      tensors.push(t)
-      return t
-    }
-    yield* Effect.addFinalizer(() => Effect.sync(() => tf.dispose(tensors)))
+    const keep = yield* Tensors.keeper
     const batch: Model.Batch = {
       inputIds: keep(tf.tensor2d([encoding.inputIds], [1, length], "int32")),
       attentionMask: keep(tf.tensor2d([encoding.attentionMask], [1, length], "int32")),

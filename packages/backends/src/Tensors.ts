@@ -28,6 +28,35 @@ export const scoped = <T extends tf.TensorContainer>(create: () => T): Effect.Ef
   )
 
 /**
+ * A function that hands each tensor (or container of tensors) given to it to the enclosing scope, which
+ * disposes them all when it closes, whatever the exit: for tensors made one by one along a program (a batch,
+ * the logits, each layer's attribution map) where one {@link scoped} block does not fit.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Tensors } from "@addrop/backends"
+ * const program = Effect.scoped(Effect.gen(function* () {
+ *   const keep = yield* Tensors.keeper
+ *   const x = keep(tf.ones([2, 2]))
+ *   const y = keep(tf.mul(x, 2))
+ *   return (yield* Effect.promise(() => y.data()))[0] // 2; x and y are disposed when the scope closes
+ * }))
+ * ```
+ * @since 0.1.0
+ * @category resources
+ */
+export const keeper: Effect.Effect<<T extends tf.TensorContainer>(tensors: T) => T, never, Scope.Scope> =
+  Effect.gen(function* () {
+    const kept: Array<tf.TensorContainer> = []
+    yield* Effect.addFinalizer(() => Effect.sync(() => tf.dispose(kept)))
+    return (tensors) => {
+      kept.push(tensors)
+      return tensors
+    }
+  })
+
+/**
  * The number of live tensors, for leak checks.
  *
  * @since 0.1.0

@@ -240,6 +240,29 @@ describe("Tensors", () => {
     )
     expect(Tensors.count()).toBe(before)
   })
+  it("a keeper's tensors live until the scope closes, then are disposed, also on failure or interruption", async () => {
+    await tf.setBackend("cpu")
+    const before = Tensors.count()
+    const alive = await run(
+      Effect.gen(function* () {
+        const keep = yield* Tensors.keeper
+        const x = keep(tf.ones([2]))
+        keep({ y: tf.mul(x, 2), z: [tf.zeros([3])] })
+        return Tensors.count() - before
+      })
+    )
+    expect(alive).toBe(3)
+    expect(Tensors.count()).toBe(before)
+    for (const end of [Effect.fail("boom"), Effect.interrupt]) {
+      await runExit(
+        Effect.flatMap(Tensors.keeper, (keep) => {
+          keep(tf.ones([2]))
+          return end
+        })
+      )
+      expect(Tensors.count()).toBe(before)
+    }
+  })
   it("measureLeaks counts tensors left alive", async () => {
     const { leaked, value } = await Effect.runPromise(Tensors.measureLeaks(Effect.sync(() => tf.ones([1]))))
     expect(leaked).toBe(1)
