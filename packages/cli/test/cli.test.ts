@@ -202,25 +202,28 @@ describe.each(datasets)("$task: train, eval, predict, attribute", ({ task, text,
 })
 
 describe("robustness", () => {
+  // A run to interrupt: 96 examples in batches of 16 (6 steps an epoch), a checkpoint every 2 steps.
+  const checkpointedRun = (epochs: number) => [
+    "train",
+    "--max-train",
+    "96",
+    "--max-dev",
+    "32",
+    "--epochs",
+    String(epochs),
+    "--batch",
+    "16",
+    "--max-length",
+    "32",
+    "--checkpoint-every",
+    "2",
+    "--json",
+    "--report",
+    "false"
+  ]
+
   it("a run killed with SIGKILL resumes and ends with the same metrics as an uninterrupted run", async () => {
-    const common = [
-      "train",
-      "--max-train",
-      "96",
-      "--max-dev",
-      "32",
-      "--epochs",
-      "3",
-      "--batch",
-      "16",
-      "--max-length",
-      "32",
-      "--checkpoint-every",
-      "2",
-      "--json",
-      "--report",
-      "false"
-    ]
+    const common = checkpointedRun(3)
     const straightOut = scratch()
     const straight = addrop([...common, "--out", straightOut])
     expect(straight.status, straight.stderr).toBe(0)
@@ -260,24 +263,7 @@ describe("robustness", () => {
   })
 
   it("Ctrl-C (SIGINT) stops a run with status 130, one line naming the last checkpoint, and no partial files", async () => {
-    const args = [
-      "train",
-      "--max-train",
-      "96",
-      "--max-dev",
-      "32",
-      "--epochs",
-      "2",
-      "--batch",
-      "16",
-      "--max-length",
-      "32",
-      "--checkpoint-every",
-      "2",
-      "--json",
-      "--report",
-      "false"
-    ]
+    const args = checkpointedRun(2)
     const out = scratch()
     const child = start([...args, "--out", out])
     let stdout = ""
