@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { type Key, Philox } from "@addrop/random"
+import { Draw, type Key } from "@addrop/random"
 import { thresholdIndices } from "./Mask.js"
 
 /**
@@ -25,23 +25,9 @@ export type DropDraws =
   | { readonly _tag: "Values"; readonly values: Float32Array }
   | { readonly _tag: "Stream"; readonly key: Key.Key }
 
-const TWO_TO_MINUS_24 = 2 ** -24
-
-/** The draw of flat position e, computing a Philox block only when e leaves the block computed last. */
-const drawSource = (draws: DropDraws): ((e: number) => number) => {
-  if (draws._tag === "Values") return (e) => draws.values[e]!
-  const { k0, k1 } = draws.key
-  const words = new Uint32Array(4)
-  let current = -1
-  return (e) => {
-    const b = Math.floor(e / 4)
-    if (b !== current) {
-      Philox.block(k0, k1, b >>> 0, Math.floor(b / 0x100000000), 0, 0, words, 0)
-      current = b
-    }
-    return (words[e & 3]! >>> 8) * TWO_TO_MINUS_24
-  }
-}
+/** The draw of flat position e (a Philox block is computed only when e leaves the one computed last). */
+const drawSource = (draws: DropDraws): ((e: number) => number) =>
+  draws._tag === "Values" ? (e) => draws.values[e]! : Draw.uniformAt(draws.key)
 
 /**
  * The k-th smallest of `xs[0..n)` (0-based; no NaN), reordering `xs`: Hoare's quickselect with a

@@ -18,12 +18,18 @@ import { block } from "./Philox.js"
 export const uint32 = (key: Key, count: number): Uint32Array => {
   const blocks = Math.ceil(count / 4)
   const out = new Uint32Array(blocks * 4)
-  for (let b = 0; b < blocks; b++)
-    block(key.k0, key.k1, b >>> 0, Math.floor(b / 0x100000000), 0, 0, out, b * 4)
+  for (let b = 0; b < blocks; b++) streamBlock(key, b, out, b * 4)
   return count === out.length ? out : out.slice(0, count)
 }
 
+/** Block b of a key's stream (words 4b … 4b+3), written to `out` at `offset`. */
+const streamBlock = (key: Key, b: number, out: Uint32Array, offset: number): void =>
+  block(key.k0, key.k1, b >>> 0, Math.floor(b / 0x100000000), 0, 0, out, offset)
+
 const TWO_TO_MINUS_24 = 2 ** -24
+
+/** A word as a float32 in [0, 1): its top 24 bits scaled by 2⁻²⁴. */
+const toUniform = (word: number): number => (word >>> 8) * TWO_TO_MINUS_24
 
 /**
  * `count` float32 values uniform in [0, 1): the top 24 bits of each word, scaled by 2⁻²⁴ (exactly
@@ -40,8 +46,35 @@ const TWO_TO_MINUS_24 = 2 ** -24
 export const uniform = (key: Key, count: number): Float32Array => {
   const words = uint32(key, count)
   const out = new Float32Array(count)
-  for (let i = 0; i < count; i++) out[i] = (words[i]! >>> 8) * TWO_TO_MINUS_24
+  for (let i = 0; i < count; i++) out[i] = toUniform(words[i]!)
   return out
+}
+
+/**
+ * Element i of `uniform(key, n)` (any n > i) on demand, for a consumer that needs only some of a long
+ * stream: Philox is counter-based, so element i does not depend on the others. Consecutive indices share a
+ * block of four, computed once.
+ *
+ * @example
+ * ```ts
+ * import { Draw, Key } from "@addrop/random"
+ * const at = Draw.uniformAt(Key.make(0))
+ * at(1_000_000) === Draw.uniform(Key.make(0), 1_000_001)[1_000_000] // true
+ * ```
+ * @since 0.1.0
+ * @category draws
+ */
+export const uniformAt = (key: Key): ((index: number) => number) => {
+  const words = new Uint32Array(4)
+  let current = -1
+  return (index) => {
+    const b = Math.floor(index / 4)
+    if (b !== current) {
+      streamBlock(key, b, words, 0)
+      current = b
+    }
+    return toUniform(words[index & 3]!)
+  }
 }
 
 /**

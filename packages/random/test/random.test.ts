@@ -94,6 +94,12 @@ describe("Draw", () => {
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.005)
     expect(Math.abs(sq / u.length - mean * mean - 1 / 12)).toBeLessThan(0.002)
   })
+  it("uniformAt gives element i of the uniform stream, in any order of access", () => {
+    const key = Key.fold(Key.make(3), 11)
+    const all = Draw.uniform(key, 4099)
+    const at = Draw.uniformAt(key)
+    for (const i of [4098, 0, 1, 2, 3, 4, 7, 2049, 2048, 5, 4096, 4097]) expect(at(i)).toBe(all[i])
+  })
   it("a stream's prefix does not depend on its length (chunks agree)", () => {
     const long = Draw.uniform(key, 1001)
     const short = Draw.uniform(key, 10)
