@@ -118,6 +118,11 @@ describe("edge-worker in workerd", () => {
     expect(built.wasm.map((w) => basename(w.path))).toEqual(["tfjs-backend-wasm-simd.wasm"])
     // Guards against the bundle pulling in all of @tensorflow/tfjs (several MB).
     expect(built.script.bytes).toBeLessThan(1_500_000)
+    // The per-package breakdown accounts for the script (esbuild adds only its own glue) and names tfjs.
+    const counted = built.byPackage.reduce((sum, p) => sum + p.bytes, 0)
+    expect(counted).toBeLessThanOrEqual(built.script.bytes)
+    expect(counted).toBeGreaterThan(0.95 * built.script.bytes)
+    expect(built.byPackage.map((p) => p.name)).toContain("@tensorflow/tfjs-core")
   })
 
   it("imports no Node built-in (the trainer's data and checkpoint modules are left out)", async () => {
