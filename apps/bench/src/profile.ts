@@ -5,7 +5,9 @@
  * to the step time; `share` is of the sum of the top-level kernels.
  *
  *   npm run profile -w @addrop/bench-app -- [--preset tiny] [--backend wasm] [--batch 32] [--seq 48]
- *     [--phase ft|addrop] [--layers 0|all] [--threads 1|N|auto] [--top 20]
+ *     [--phase ft|addrop] [--layers 0|all] [--threads 1|N|auto] [--top 20] [--shapes]
+ *
+ * `--shapes` lists kernels per input shapes (which product, which transpose) instead of per name.
  *
  * With `--threads` above 1 the kernels run on wasm's pool; `tf.profile` times each kernel call from the
  * calling thread, so the shares stay comparable with the single-threaded profile.
@@ -28,7 +30,8 @@ const { values } = parseArgs({
     layers: { type: "string", default: "all" },
     warmup: { type: "string", default: "2" },
     threads: { type: "string", default: "1" },
-    top: { type: "string", default: "20" }
+    top: { type: "string", default: "20" },
+    shapes: { type: "boolean", default: false }
   }
 })
 
@@ -65,19 +68,25 @@ const totals = new Map<string, { ms: number; calls: number }>()
 let topLevel = 0
 for (const kernel of profile.kernels) {
   const ms = typeof kernel.kernelTimeMs === "number" ? kernel.kernelTimeMs : 0
-  const entry = totals.get(kernel.name) ?? { ms: 0, calls: 0 }
-  totals.set(kernel.name, { ms: entry.ms + ms, calls: entry.calls + 1 })
+  const key = values.shapes
+    ? `${kernel.name} ${kernel.inputShapes.map((s) => JSON.stringify(s)).join(" ")}`
+    : kernel.name
+  const entry = totals.get(key) ?? { ms: 0, calls: 0 }
+  totals.set(key, { ms: entry.ms + ms, calls: entry.calls + 1 })
   if (!kernel.name.startsWith("addrop.")) topLevel += ms
 }
 process.stdout.write(
   `${spec.backend}${threads === 1 ? "" : ` threads=${threads}`} ${spec.preset} B=${spec.batch} L=${spec.seq} ${values.phase}${kind.phase === "addrop" ? ` (${values.layers})` : ""}: warm step ${warm?.medianMs.toFixed(0)} ms\n`
 )
+// The profiled step's kernels against a warm step's wall time: what is left is JavaScript outside kernels
+// (random draws, mask sampling, tfjs' own bookkeeping).
+process.stdout.write(`top-level kernels ${topLevel.toFixed(0)} ms\n`)
 process.stdout.write("kernel                         calls   total ms   share\n")
 for (const [name, { ms, calls }] of [...totals]
   .sort((a, b) => b[1].ms - a[1].ms)
   .slice(0, Number(values.top))) {
   const share = name.startsWith("addrop.") ? "  (op)" : `${((100 * ms) / topLevel).toFixed(1)}%`
   process.stdout.write(
-    `${name.padEnd(30)} ${String(calls).padStart(5)} ${ms.toFixed(1).padStart(10)} ${share.padStart(7)}\n`
+    `${name.padEnd(values.shapes ? 60 : 30)} ${String(calls).padStart(5)} ${ms.toFixed(1).padStart(10)} ${share.padStart(7)}\n`
   )
 }

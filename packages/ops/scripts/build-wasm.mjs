@@ -18,7 +18,7 @@ const PLAIN_MEMORY = '(import "env" "memory" (memory 1))'
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared))'
 
 const wabt = await wabtInit()
-const FEATURES = { simd: true, threads: true }
+const FEATURES = { simd: true, threads: true, bulk_memory: true }
 const compile = (name, text) => {
   const module = wabt.parseWat(name, text, FEATURES)
   try {

@@ -1,5 +1,5 @@
 /**
- * Faster versions of two tfjs-backend-wasm 4.22 kernels, installed over the stock ones.
+ * Faster versions of five tfjs-backend-wasm 4.22 kernels, installed over the stock ones.
  *
  * - `Identity` — which tfjs runs to save every tensor a gradient needs (`engine.clone`) — copies the
  *   tensor on wasm; the cpu backend shares the buffer instead. Buffers are immutable (kernels always
@@ -14,13 +14,16 @@
  *   second copy of every weight for a whole training step (340 MB for BERT-base); a view's packed copy is
  *   freed right after the product (packing costs O(k·n) against the product's O(m·k·n)). Transposed,
  *   mutually broadcast and non-float32 products go to the stock kernel.
+ * - `Transpose` (as a batched matrix transpose), `Sum` over leading axes and `GatherV2` of whole rows run
+ *   this package's memory-bound kernels (see ./internal/layoutKernels.ts); other cases go to the stock ones.
  *
- * Both kernels compute exactly what the stock ones compute (the products up to floating-point summation
+ * The kernels compute exactly what the stock ones compute (the products up to floating-point summation
  * order, as XNNPACK's GEMM already does for single products).
  *
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
+import { gatherRowsKernel, sumKernel, transposeKernel } from "./internal/layoutKernels.js"
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use (stable across 4.x). */
 interface WasmBackend {
@@ -139,9 +142,21 @@ const batchedMatMul: tf.KernelFunc = (args) => {
   return out
 }
 
+/** A kernel that handles some cases itself (returning their output) and gives the rest to the stock one. */
+const orStock =
+  (
+    kernelName: string,
+    fast: (args: Parameters<tf.KernelFunc>[0]) => tf.TensorInfo | undefined
+  ): tf.KernelFunc =>
+  (args) =>
+    (isWasmBackend(args.backend) ? fast(args) : undefined) ?? delegate(kernelName, args)
+
 const replacements: ReadonlyArray<tf.KernelConfig> = [
   { kernelName: tf.Identity, backendName: "wasm", kernelFunc: sharedIdentity },
-  { kernelName: tf.BatchMatMul, backendName: "wasm", kernelFunc: batchedMatMul }
+  { kernelName: tf.BatchMatMul, backendName: "wasm", kernelFunc: batchedMatMul },
+  { kernelName: tf.Transpose, backendName: "wasm", kernelFunc: orStock(tf.Transpose, transposeKernel) },
+  { kernelName: tf.Sum, backendName: "wasm", kernelFunc: orStock(tf.Sum, sumKernel) },
+  { kernelName: tf.GatherV2, backendName: "wasm", kernelFunc: orStock(tf.GatherV2, gatherRowsKernel) }
 ]
 
 /**
