@@ -250,6 +250,80 @@ describeBackends("wasm kernels", backends, ({ backend }) => {
     }
   })
 
+  it("batched products with rows a multiple of 4 and columns of 8 run the SIMD GEMM: float32 sums in k order", async () => {
+    if (backend === "wasm") installWasmKernels()
+    // On wasm, a product that goes to XNNPACK registers three tensor views per batch entry beside its output
+    // (see @addrop/ops' WasmKernels); the SIMD GEMM registers the output only. Registrations are counted to
+    // see which path ran. (`_BatchMatMul` itself cannot be wrapped: Emscripten rebinds it on first call.)
+    const tfjs = (
+      tf.backend() as unknown as { wasm?: { tfjs: { registerTensor: (...args: Array<number>) => void } } }
+    ).wasm?.tfjs
+    const register = tfjs?.registerTensor
+    let registrations = 0
+    if (tfjs !== undefined && register !== undefined) {
+      tfjs.registerTensor = (...args) => {
+        registrations++
+        register(...args)
+      }
+    }
+    try {
+      const cases: Array<[Array<number>, Array<number>, boolean]> = [
+        [[2, 3, 8, 5], [2, 3, 5, 16], true],
+        [[4, 12, 1], [4, 1, 8], true],
+        [[1, 4, 6], [3, 6, 8], true],
+        [[3, 4, 6], [1, 6, 8], true],
+        // An empty inner dimension gives zeros (tfjs-webgpu 4.22 returns uninitialised memory: not asked there).
+        ...(backend === "webgpu"
+          ? []
+          : [[[3, 4, 0], [3, 0, 8], true] as [Array<number>, Array<number>, boolean]]),
+        [[3, 6, 5], [3, 5, 8], false],
+        [[3, 4, 5], [3, 5, 12], false],
+        [[8, 5], [5, 16], false]
+      ]
+      for (const [aShape, bShape, simd] of cases) {
+        const x = t(aShape, 1)
+        const y = t(bShape, 2)
+        const before = registrations
+        const product = matMul(x, y)
+        if (backend === "wasm") {
+          const views = registrations - before - 1
+          expect(simd ? views === 0 : views > 0, `${views} XNNPACK views for [${aShape}]·[${bShape}]`).toBe(
+            true
+          )
+        }
+        // Reference: each element Σ_k a·b in k order, rounded to float32 after every multiply and add.
+        const [a, b] = [await x.data(), await y.data()]
+        const [m, k] = aShape.slice(-2) as [number, number]
+        const n = bShape[bShape.length - 1]!
+        const batchOf = (shape: Array<number>) => shape.slice(0, -2).reduce((p, d) => p * d, 1)
+        const entries = Math.max(batchOf(aShape), batchOf(bShape))
+        const reference = new Float32Array(entries * m * n)
+        for (let e = 0; e < entries; e++) {
+          // An operand with one batch entry is broadcast over the others.
+          const aAt = (batchOf(aShape) > 1 ? e : 0) * m * k
+          const bAt = (batchOf(bShape) > 1 ? e : 0) * k * n
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let sum = 0
+              for (let p = 0; p < k; p++)
+                sum = Math.fround(sum + Math.fround(a[aAt + i * k + p]! * b[bAt + p * n + j]!))
+              reference[e * m * n + i * n + j] = sum
+            }
+          }
+        }
+        // Bit for bit on wasm (both its GEMMs add in k order); elsewhere within float32 rounding of k ≤ 6 terms.
+        await expectAllClose(
+          product,
+          reference,
+          backend === "wasm" ? { rtol: 0, atol: 0 } : { rtol: 1e-5, atol: 1e-6 }
+        )
+        tf.dispose([x, y, product])
+      }
+    } finally {
+      if (tfjs !== undefined && register !== undefined) tfjs.registerTensor = register
+    }
+  })
+
   it("a clone shares nothing observable: it keeps its values after the original is freed", async () => {
     if (backend === "wasm") installWasmKernels()
     const x = t([4, 5], 3)

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { unbroadcast } from "./internal/broadcast.js"
 import { runCustomOp } from "./internal/customOp.js"
-import { matMul } from "./MatMul.js"
+import { matMul, transposedProduct } from "./MatMul.js"
 
 /**
  * `x · W + b` over the last axis of `x` `[…, in]`, W `[in, out]`, b `[out]`: leading axes are flattened so
@@ -43,7 +43,7 @@ export const dense = (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor =
       const dy2d = () => tf.reshape(dy, [-1, outputs])
       return {
         x: () => tf.reshape(matMul(dy2d(), kernel, { transposeB: true }), input.shape),
-        w: () => matMul(tf.reshape(input, [-1, inputs]), dy2d(), { transposeA: true }),
+        w: () => transposedProduct(tf.reshape(input, [-1, inputs]), dy2d()),
         b: () => unbroadcast(dy2d(), [outputs])
       }
     }

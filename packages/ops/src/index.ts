@@ -14,7 +14,13 @@ export { unbroadcast } from "./internal/broadcast.js"
 export { feedForward } from "./FeedForward.js"
 export { embeddingLookup } from "./Embedding.js"
 export { keyPaddingBias, MASKED_SCORE_BIAS, maskedFill } from "./Masking.js"
-export { batchMatMulGradConfig, matMul, type MatMulOptions, transposeLastTwo } from "./MatMul.js"
+export {
+  batchMatMulGradConfig,
+  matMul,
+  type MatMulOptions,
+  transposedProduct,
+  transposeLastTwo
+} from "./MatMul.js"
 export { crossEntropy, meanSquaredError, tokenCrossEntropy } from "./Loss.js"
 export { layerNorm } from "./Normalization.js"
 export { type ResidualNormOptions, residualNorm } from "./ResidualNorm.js"
