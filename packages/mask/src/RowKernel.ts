@@ -62,6 +62,38 @@ const select = (xs: Float64Array, n: number, k: number): number => {
 }
 
 /**
+ * A batch entry's real keys (positions whose key-mask value is non-zero, increasing) and the index k of its
+ * rows' threshold among their sorted real scores (k = ⌊n·(1−p)⌋ for n real keys; no candidates when k ≥ n).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EntryKeys {
+  readonly real: Int32Array
+  readonly k: number
+}
+
+/**
+ * {@link EntryKeys} of every batch entry of a key mask `[B,L]` (row-major).
+ *
+ * @since 0.1.0
+ * @category ops
+ */
+export const entryKeys = (
+  keyMask: ArrayLike<number>,
+  batch: number,
+  length: number,
+  p: number
+): Array<EntryKeys> => {
+  const thresholds = thresholdIndices(length, p)
+  return Array.from({ length: batch }, (_, b) => {
+    const positions: Array<number> = []
+    for (let j = 0; j < length; j++) if (keyMask[b * length + j] !== 0) positions.push(j)
+    return { real: Int32Array.from(positions), k: thresholds[positions.length]! }
+  })
+}
+
+/**
  * The drop mask (1 = dropped) of `scores` `[B,H,L,L]` given the key mask `[B,L]` (non-zero = real key):
  * per row, real keys whose score is ≥ the k-th smallest real score (k = ⌊n·(1−p)⌋, none when k ≥ n),
  * dropped where their draw is < q (q compared in float32, as a float32 tensor comparison does).
@@ -85,15 +117,11 @@ export const sample = (
 ): Float32Array => {
   const [batch, heads, rows, length] = shape
   const out = new Float32Array(batch * heads * rows * length)
-  const thresholds = thresholdIndices(length, p)
   const q32 = Math.fround(q)
   const drawAt = drawSource(draws)
-  const real = new Int32Array(length)
   const row = new Float64Array(length)
-  for (let b = 0; b < batch; b++) {
-    let n = 0
-    for (let j = 0; j < length; j++) if (keyMask[b * length + j] !== 0) real[n++] = j
-    const k = thresholds[n]!
+  for (const [b, { real, k }] of entryKeys(keyMask, batch, length, p).entries()) {
+    const n = real.length
     if (k >= n) continue
     for (let r = 0; r < heads * rows; r++) {
       const base = (b * heads * rows + r) * length

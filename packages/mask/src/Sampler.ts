@@ -9,6 +9,7 @@ import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import * as Mask from "./Mask.js"
 import type { MaskOptions } from "./Options.js"
+import { sampleOnWasm } from "./internal/rowMaskKernel.js"
 import * as RowKernel from "./RowKernel.js"
 
 const DROP_STREAM = 0
@@ -35,9 +36,10 @@ export const draws = (
 const HOST_BACKENDS = new Set(["cpu", "wasm"])
 
 /**
- * Samples a layer's drop mask with draws from `key` (see {@link Mask.sample}). On the cpu and wasm backends
- * it runs {@link RowKernel.sample} (one pass over the rows, drawing only the candidates' numbers), which
- * gives the same bits as the tensor formulation other backends run.
+ * Samples a layer's drop mask with draws from `key` (see {@link Mask.sample}). On the cpu backend it runs
+ * {@link RowKernel.sample} (one pass over the rows, drawing only the candidates' numbers), on wasm the same
+ * row kernel compiled to WebAssembly over the backend's memory (wasm/rowMask.wat; the JavaScript one where
+ * it cannot be compiled); both give the same bits as the tensor formulation other backends run.
  *
  * @example
  * ```ts
@@ -64,6 +66,21 @@ export const sample = (
       throw new RangeError(`key mask [${keyMask.shape}] does not match scores [${attribution.shape}]`)
     }
     const size = b * h * l * m
+    const dropKey = Key.fold(key, DROP_STREAM)
+    const keyValues = keyMask.dataSync()
+    // On wasm: the same mask by a kernel that reads the scores in place.
+    const onWasm = sampleOnWasm(
+      options.strategy === "random"
+        ? tf.tensor4d(Draw.uniform(Key.fold(key, REGION_STREAM), size), [b, h, l, m])
+        : options.strategy === "low"
+          ? tf.neg(attribution)
+          : attribution,
+      keyValues,
+      options.p,
+      options.q,
+      dropKey
+    )
+    if (onWasm !== undefined) return onWasm
     const attributionValues = () => {
       const values = attribution.dataSync()
       return values instanceof Float32Array ? values : Float32Array.from(values)
@@ -74,14 +91,7 @@ export const sample = (
         : options.strategy === "low"
           ? attributionValues().map((x) => -x)
           : attributionValues()
-    const dropDraws = { _tag: "Stream", key: Key.fold(key, DROP_STREAM) } as const
-    const dropped = RowKernel.sample(
-      scores,
-      keyMask.dataSync(),
-      [b, h, l, m],
-      options.p,
-      options.q,
-      dropDraws
-    )
+    const dropDraws = { _tag: "Stream", key: dropKey } as const
+    const dropped = RowKernel.sample(scores, keyValues, [b, h, l, m], options.p, options.q, dropDraws)
     return tf.tensor4d(dropped, [b, h, l, m])
   })

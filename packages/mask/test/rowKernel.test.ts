@@ -1,11 +1,11 @@
 /**
- * The one-pass row kernel (what `Sampler.sample` runs on cpu and wasm) against the tensor formulation
+ * The one-pass row kernel (what `Sampler.sample` runs on cpu, and compiled to WebAssembly on wasm) against the tensor formulation
  * (`Mask.sample`, what it ran before and still runs elsewhere): the same mask bits for the same key, and the
  * PyTorch goldens from given draws.
  */
 import { describeBackends, seededValues, statuses } from "@addrop/conformance"
 import { loadGolden, tensorValues } from "@addrop/fixtures"
-import { Key } from "@addrop/random"
+import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { describe, expect, it } from "vitest"
 import { Mask, RowKernel, Sampler } from "../src/index.js"
@@ -17,6 +17,16 @@ const size = shape.reduce((a, b) => a * b, 1)
 // Real lengths 7, 4 (not a prefix) and 1.
 const keyMaskValues = [1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]
 const strategies = ["high", "low", "random"] as const
+
+/** `f`'s result and the kernels it ran. */
+const profiled = async <T extends tf.Tensor>(f: () => T) => {
+  let result: T | undefined
+  const { kernels } = await tf.profile(() => {
+    result = f()
+    return result
+  })
+  return { kernels, result: result! }
+}
 
 describeBackends("Sampler.sample (row kernel on cpu and wasm)", backends, () => {
   it("gives the tensor formulation's bits for the same key: every strategy, p and q, with ties", async () => {
@@ -45,6 +55,36 @@ describeBackends("Sampler.sample (row kernel on cpu and wasm)", backends, () => 
     }
     // The comparison means something only if masks drop positions.
     expect(dropped).toBeGreaterThan(100)
+  })
+
+  it("runs the WebAssembly row kernel on wasm, with the JavaScript kernel's bits, NaN scores included (cpu, wasm)", async () => {
+    const [b, h, l] = [3, 2, 64]
+    const values = seededValues(b * h * l * l, 9)
+    // NaN ordering is defined by the row kernels; the tensor formulation (webgpu) leaves it to its sort.
+    if (tf.getBackend() !== "webgpu") for (let i = 0; i < values.length; i += 97) values[i] = Number.NaN
+    const keyMask = Array.from({ length: b * l }, (_, i) => (i % l < l - 5 * Math.floor(i / l) ? 1 : 0))
+    for (const strategy of strategies) {
+      const options = { p: 0.3, q: 0.4, strategy }
+      const key = Key.make(77)
+      const attribution = tf.tensor4d(values, [b, h, l, l])
+      const mask = tf.tensor2d(keyMask, [b, l], "int32")
+      const { kernels, result } = await profiled(() => Sampler.sample(attribution, mask, options, key))
+      const names = kernels.map((k) => k.name)
+      expect(names.includes("AddropRowMask"), names.join(",")).toBe(tf.getBackend() === "wasm")
+      // The JavaScript row kernel on the same scores and stream.
+      const scores =
+        strategy === "random"
+          ? Draw.uniform(Key.fold(key, 1), values.length)
+          : Float32Array.from(values, (x) => (strategy === "low" ? -x : x))
+      const expected = RowKernel.sample(scores, keyMask, [b, h, l, l], 0.3, 0.4, {
+        _tag: "Stream",
+        key: Key.fold(key, 0)
+      })
+      const bits = Array.from(await result.data())
+      expect(bits, strategy).toEqual(Array.from(expected))
+      expect(bits.filter((x) => x === 1).length).toBeGreaterThan(1000)
+      tf.dispose([attribution, mask, result])
+    }
   })
 
   it("rejects a key mask of the wrong shape, leaving no tensor behind", () => {

@@ -24,4 +24,5 @@ export {
 export { crossEntropy, meanSquaredError, tokenCrossEntropy } from "./Loss.js"
 export { layerNorm } from "./Normalization.js"
 export { type ResidualNormOptions, residualNorm } from "./ResidualNorm.js"
+export * as WasmKernel from "./WasmKernel.js"
 export { installWasmKernels } from "./WasmKernels.js"
