@@ -87,7 +87,9 @@ export const loader =
       const compiledModule = compile(bytes)
       try {
         exports =
-          compiledModule === null ? null : new WebAssembly.Instance(compiledModule, { env: { memory } }).exports
+          compiledModule === null
+            ? null
+            : new WebAssembly.Instance(compiledModule, { env: { memory } }).exports
       } catch {
         exports = null
       }
