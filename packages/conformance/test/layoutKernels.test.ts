@@ -1,7 +1,7 @@
 /**
- * Transpose, Sum and GatherV2 on every backend against plain-JavaScript references, and on wasm the
- * replacements of @addrop/ops (`installWasmKernels`: batched matrix transposes, sums over leading axes, row
- * gathers) against the stock kernels they replace, bit for bit.
+ * Transpose, Sum, GatherV2 and GreaterEqual on every backend against plain-JavaScript references, and on
+ * wasm the replacements of @addrop/ops (`installWasmKernels`: batched matrix transposes, sums over leading
+ * axes, row gathers, comparisons with a scalar) against the stock kernels they replace, bit for bit.
  *
  * On wasm each stock kernel is wrapped, before the replacements are installed, in a counter that the
  * replacements then delegate to: a case the replacement should handle must leave the counter at zero (so a
@@ -10,15 +10,20 @@
 import * as tf from "@tensorflow/tfjs-core"
 import { beforeAll, expect, it } from "vitest"
 import { installWasmKernels } from "@addrop/ops"
-import { describeBackends, seededTensor, statuses } from "../src/index.js"
+import { describeBackends, seededTensor, seededValues, statuses } from "../src/index.js"
 
 const backends = await statuses()
 
-const KERNELS = [tf.Transpose, tf.Sum, tf.GatherV2] as const
+const KERNELS = [tf.Transpose, tf.Sum, tf.GatherV2, tf.GreaterEqual] as const
 type Kernel = (typeof KERNELS)[number]
 
 /** Calls that reached the stock wasm kernels, and the stock kernels themselves (wrapped once per process). */
-const stockCalls: Record<Kernel, number> = { [tf.Transpose]: 0, [tf.Sum]: 0, [tf.GatherV2]: 0 }
+const stockCalls: Record<Kernel, number> = {
+  [tf.Transpose]: 0,
+  [tf.Sum]: 0,
+  [tf.GatherV2]: 0,
+  [tf.GreaterEqual]: 0
+}
 const stockKernels = new Map<Kernel, tf.KernelConfig>()
 
 const wrapStockKernels = () => {
@@ -224,6 +229,40 @@ describeBackends("layout kernels", backends, ({ backend }) => {
     out.dispose()
     expect(tf.memory().numTensors).toBe(before)
     x.dispose()
+  })
+
+  it.each([
+    { a: [16, 33], b: [], handled: true },
+    { a: [3, 5], b: [1], handled: true },
+    { a: [7], b: [1, 1], handled: false },
+    { a: [4, 6], b: [6], handled: false }
+  ])("compares $a ≥ $b (replaced on wasm: $handled)", async ({ a: aShape, b: bShape, handled }) => {
+    const values = seededValues(
+      aShape.reduce((x, y) => x * y, 1),
+      3
+    )
+    for (let i = 0; i < values.length; i += 7) values[i] = Number.NaN
+    values[1] = 0.25 // equal to the threshold: kept (≥)
+    const a = tf.tensor(values, aShape)
+    const b = tf.tensor(
+      Float32Array.from({ length: bShape.reduce((x, y) => x * y, 1) }, (_, i) => 0.25 - 0.1 * i),
+      bShape
+    )
+    const bValues = await b.data()
+    const outShape = tf.broadcast_util.assertAndGetBroadcastShape(aShape, bShape)
+    const reference = Array.from({ length: outShape.reduce((x, y) => x * y, 1) }, (_, i) => {
+      const column = i % (aShape[aShape.length - 1] ?? 1)
+      const threshold = bValues.length === 1 ? bValues[0]! : bValues[column]!
+      return values[i % values.length]! >= threshold ? 1 : 0
+    })
+    await check(
+      tf.GreaterEqual,
+      handled,
+      () => tf.greaterEqual(a, b),
+      () => stockResult(tf.GreaterEqual, { a, b }, {}),
+      reference
+    )
+    tf.dispose([a, b])
   })
 
   it("gathers rows of float32 and int32 tables; other axes go to the stock kernel", async () => {

@@ -1,5 +1,5 @@
 /**
- * Faster versions of five tfjs-backend-wasm 4.22 kernels, installed over the stock ones.
+ * Faster versions of six tfjs-backend-wasm 4.22 kernels, installed over the stock ones.
  *
  * - `Identity` — which tfjs runs to save every tensor a gradient needs (`engine.clone`) — copies the
  *   tensor on wasm; the cpu backend shares the buffer instead. Buffers are immutable (kernels always
@@ -18,8 +18,9 @@
  *   head) run this package's own SIMD GEMM (wasm/gemm.wat) on the calling thread instead: XNNPACK, per
  *   small product, runs at 17–22 GFLOP/s on one thread and slower with a thread pool (the dispatch costs
  *   more than the product), this kernel at 32–39 GFLOP/s ([32, 128, 64]·[32, 64, 128]: 3.25 → 1.81 ms).
- * - `Transpose` (as a batched matrix transpose), `Sum` over leading axes and `GatherV2` of whole rows run
- *   this package's memory-bound kernels (see ./internal/layoutKernels.ts); other cases go to the stock ones.
+ * - `Transpose` (as a batched matrix transpose), `Sum` over leading axes, `GatherV2` of whole rows and
+ *   `GreaterEqual` against a scalar run this package's memory-bound kernels (see
+ *   ./internal/layoutKernels.ts); other cases go to the stock ones.
  *
  * The kernels compute exactly what the stock ones compute (the products up to floating-point summation
  * order, as XNNPACK's GEMM already does for single products).
@@ -27,7 +28,12 @@
  * @since 0.1.0
  */
 import * as tf from "@tensorflow/tfjs-core"
-import { gatherRowsKernel, sumKernel, transposeKernel } from "./internal/layoutKernels.js"
+import {
+  gatherRowsKernel,
+  greaterEqualScalarKernel,
+  sumKernel,
+  transposeKernel
+} from "./internal/layoutKernels.js"
 import { wasmKernelExports } from "./internal/wasmKernel.js"
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use (stable across 4.x). */
@@ -192,7 +198,12 @@ const replacements: ReadonlyArray<tf.KernelConfig> = [
   { kernelName: tf.BatchMatMul, backendName: "wasm", kernelFunc: batchedMatMul },
   { kernelName: tf.Transpose, backendName: "wasm", kernelFunc: orStock(tf.Transpose, transposeKernel) },
   { kernelName: tf.Sum, backendName: "wasm", kernelFunc: orStock(tf.Sum, sumKernel) },
-  { kernelName: tf.GatherV2, backendName: "wasm", kernelFunc: orStock(tf.GatherV2, gatherRowsKernel) }
+  { kernelName: tf.GatherV2, backendName: "wasm", kernelFunc: orStock(tf.GatherV2, gatherRowsKernel) },
+  {
+    kernelName: tf.GreaterEqual,
+    backendName: "wasm",
+    kernelFunc: orStock(tf.GreaterEqual, greaterEqualScalarKernel)
+  }
 ]
 
 /**

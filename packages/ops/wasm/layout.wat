@@ -1,4 +1,4 @@
-;; Two memory-bound layout kernels over float32 buffers inside tfjs-backend-wasm's own memory, where the
+;; Memory-bound layout kernels over float32 buffers inside tfjs-backend-wasm's own memory, where the
 ;; stock kernels are slow on the shapes training produces:
 ;;
 ;; - `transpose`: out[b][c][r] = in[b][r][c] for `batch` matrices of rows × cols, in 4 × 4 blocks (four row
@@ -155,4 +155,34 @@
             (br $scalars)))
         (local.set $in (i32.add (local.get $in) (local.get $rowBytes)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rowsLoop)))))
+        (br $rowsLoop))))
+  ;; out[i] = x[i] ≥ s ? 1 : 0 as bytes (tfjs-wasm keeps bool one byte per element), sixteen at a time: the
+  ;; four lane masks (all ones or zeros) narrowed to bytes and masked to 1. A dropout's keep mask; the stock
+  ;; kernel broadcasts the scalar element by element. NaN compares false, as in the stock kernel.
+  (func (export "greaterEqualScalar") (param $x i32) (param $out i32) (param $n i32) (param $s f32)
+    (local $i i32) (local $n16 i32) (local $splat v128)
+    (local.set $splat (f32x4.splat (local.get $s)))
+    (local.set $n16 (i32.and (local.get $n) (i32.const -16)))
+    (block $vectorsDone
+      (loop $vectors
+        (br_if $vectorsDone (i32.ge_u (local.get $i) (local.get $n16)))
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (v128.and
+            (i8x16.narrow_i16x8_s
+              (i16x8.narrow_i32x4_s
+                (f32x4.ge (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $splat))
+                (f32x4.ge (v128.load offset=16 (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $splat)))
+              (i16x8.narrow_i32x4_s
+                (f32x4.ge (v128.load offset=32 (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $splat))
+                (f32x4.ge (v128.load offset=48 (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $splat))))
+            (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $vectors)))
+    (block $done
+      (loop $scalars
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (i32.store8 (i32.add (local.get $out) (local.get $i))
+          (f32.ge (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))) (local.get $s)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalars))))
+)

@@ -6,6 +6,8 @@
  *   gradient and every swap of the last two axes) runs wasm/layout.wat's 4 × 4-block SIMD transpose.
  * - `Sum` over leading axes, listed in order (every bias gradient, and LayerNorm's γ and β gradients) adds rows in place
  *   (wasm/layout.wat) instead of transposing the input so that the reduced axes come last.
+ * - `GreaterEqual` of a float32 tensor and a float32 scalar (a dropout's keep mask) compares sixteen
+ *   elements at a time; the stock kernel broadcasts the scalar element by element.
  * - `GatherV2` of whole rows (`axis` 0, no batch dimensions: embedding lookups) copies each row with one
  *   `copyWithin`; the stock kernel computes every element's source index.
  *
@@ -19,6 +21,7 @@ import { heapOffset, type WasmHeapBackend, wasmKernelExports } from "./wasmKerne
 interface LayoutExports {
   readonly transpose: (input: number, out: number, batch: number, rows: number, cols: number) => void
   readonly sumRows: (input: number, out: number, rows: number, cols: number) => void
+  readonly greaterEqualScalar: (x: number, out: number, n: number, s: number) => void
 }
 
 /** The backend as these kernels use it: {@link WasmHeapBackend} with the module's int32 view. */
@@ -138,5 +141,26 @@ export const gatherRowsKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorI
     const start = source + heap[indexAt + i]! * rowLength
     heap.copyWithin(target + i * rowLength, start, start + rowLength)
   }
+  return out
+}
+
+/** `GreaterEqual` of float32 `a` and a one-element float32 `b`, or `undefined`. */
+export const greaterEqualScalarKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined => {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+  const backend = args.backend as unknown as LayoutBackend
+  if (
+    a.dtype !== "float32" ||
+    b.dtype !== "float32" ||
+    sizeOf(b.shape) !== 1 ||
+    b.shape.length > a.shape.length
+  ) {
+    return undefined
+  }
+  const kernel = layoutExports(backend)
+  if (kernel === undefined) return undefined
+  // b's shape of ones broadcasts to a's: the output has a's shape.
+  const out = backend.makeOutput([...a.shape], "bool")
+  const s = new Float32Array(backend.wasm.HEAP32.buffer, heapOffset(backend, b), 1)[0]!
+  kernel.greaterEqualScalar(heapOffset(backend, a), heapOffset(backend, out), sizeOf(a.shape), s)
   return out
 }
