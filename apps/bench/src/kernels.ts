@@ -3,7 +3,12 @@
  *
  * ```sh
  * npm run -s kernels -w @addrop/bench-app -- adamw wasm 4194304 7
+ * npm run -s kernels -w @addrop/bench-app -- transpose wasm 1048576 7 stock   # tfjs-wasm's own kernels
  * ```
+ *
+ * The fifth argument, `stock`, leaves tfjs-wasm's kernels in place instead of installing `@addrop/ops`'
+ * replacements (`installWasmKernels`: BatchMatMul, Transpose, Sum, GatherV2, GreaterEqual), for before/after
+ * comparisons of those.
  *
  * Prints one JSON line: the median wall-clock and CPU-time ms per call and ns per element over the
  * rounds, every round's wall time, and the load average at the start (timings on a shared machine are
@@ -12,12 +17,13 @@
 import { loadavg } from "node:os"
 import { TensorBackend } from "@addrop/backends"
 import { Mask, Sampler } from "@addrop/mask"
-import { adamw, adamwImplementation, gelu, layerNorm } from "@addrop/ops"
+import { adamw, adamwImplementation, gelu, installWasmKernels, layerNorm } from "@addrop/ops"
 import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
 
-const [kernel = "adamw", backendArg = "wasm", sizeArg = "4194304", roundsArg = "7"] = process.argv.slice(2)
+const [kernel = "adamw", backendArg = "wasm", sizeArg = "4194304", roundsArg = "7", kernelsArg = "ours"] =
+  process.argv.slice(2)
 /** Elements per call: the parameter's size for adamw; for the mask kernels, `[B,H,L,L]` with H = 12, L = 128. */
 const size = Number(sizeArg)
 const MASK_HEADS = 12
@@ -110,6 +116,47 @@ const cases: Record<string, () => ReadonlyArray<Timing>> = {
     tf.dispose([x, gamma, beta, dy])
     return ms
   },
+  /** A [size/128, 128] matrix transposed (a weight gradient's xᵀ). */
+  transpose: () => {
+    const x = tf.randomNormal([Math.max(1, Math.round(size / 128)), 128], 0, 1, "float32", 5)
+    const ms = time(() => [tf.transpose(x)])
+    x.dispose()
+    return ms
+  },
+  /** A [size/128, 128] matrix summed over its rows (a bias gradient). */
+  "sum-rows": () => {
+    const x = tf.randomNormal([Math.max(1, Math.round(size / 128)), 128], 0, 1, "float32", 5)
+    const ms = time(() => [tf.sum(x, 0)])
+    x.dispose()
+    return ms
+  },
+  /** Attention's products: size/(128·64) entries of [128, 64]·[64, 128]. */
+  "batched-matmul": () => {
+    const entries = Math.max(1, Math.round(size / (128 * 64)))
+    const a = tf.randomNormal([entries, 128, 64], 0, 1, "float32", 5)
+    const b = tf.randomNormal([entries, 64, 128], 0, 1, "float32", 6)
+    const ms = time(() => [tf.matMul(a, b)])
+    tf.dispose([a, b])
+    return ms
+  },
+  /** A dropout's keep mask: `size` uniforms ≥ 0.1. */
+  "greater-equal": () => {
+    const x = tf.randomUniform([size], 0, 1, "float32", 5)
+    const ms = time(() => [tf.greaterEqual(x, 0.1)])
+    x.dispose()
+    return ms
+  },
+  /** An embedding lookup: size/128 rows of a [30522, 128] table. */
+  "gather-rows": () => {
+    const table = tf.randomNormal([30522, 128], 0, 1, "float32", 5)
+    const ids = tf.tensor1d(
+      Int32Array.from({ length: Math.max(1, Math.round(size / 128)) }, (_, i) => (i * 7919) % 30522),
+      "int32"
+    )
+    const ms = time(() => [tf.gather(table, ids)])
+    tf.dispose([table, ids])
+    return ms
+  },
   /** The uniform draws of one layer's mask (Philox in JavaScript), as a tensor. */
   "mask-draws": () => {
     const shape = maskShape()
@@ -140,6 +187,7 @@ const result = await Effect.runPromise(
   Effect.scoped(
     Effect.gen(function* () {
       yield* TensorBackend.make(backendArg as "wasm" | "cpu")
+      if (kernelsArg !== "stock") installWasmKernels()
       const run = cases[kernel]
       if (run === undefined) throw new Error(`unknown kernel ${kernel}: one of ${Object.keys(cases)}`)
       const timings = run()
@@ -148,6 +196,7 @@ const result = await Effect.runPromise(
       return {
         kernel,
         backend: backendArg,
+        kernels: kernelsArg === "stock" ? "stock" : "installWasmKernels",
         ...(kernel === "adamw" ? { implementation: adamwImplementation(size) } : {}),
         size,
         msPerCall: round3(wall),
