@@ -70,11 +70,12 @@ export const sample = (
     const keyValues = keyMask.dataSync()
     // On wasm: the same mask by a kernel that reads the scores in place.
     const onWasm = sampleOnWasm(
-      options.strategy === "random"
-        ? tf.tensor4d(Draw.uniform(Key.fold(key, REGION_STREAM), size), [b, h, l, m])
-        : options.strategy === "low"
-          ? tf.neg(attribution)
-          : attribution,
+      () =>
+        options.strategy === "random"
+          ? tf.tensor4d(Draw.uniform(Key.fold(key, REGION_STREAM), size), [b, h, l, m])
+          : options.strategy === "low"
+            ? tf.neg(attribution)
+            : attribution,
       keyValues,
       options.p,
       options.q,

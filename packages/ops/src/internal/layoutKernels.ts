@@ -1,11 +1,12 @@
 /**
- * Transpose, Sum over leading axes and row gathers for tfjs-backend-wasm, the memory-bound kernels that
- * follow the matmuls in a training step's profile (about a fifth of a tiny BERT step on one thread):
+ * Transpose, Sum over leading axes, comparisons with a scalar and row gathers for tfjs-backend-wasm, the
+ * memory-bound kernels that follow the matmuls in a training step's profile (about a fifth of a tiny BERT
+ * step on one thread):
  *
  * - `Transpose` that swaps two blocks of axes (a matrix transpose, batched or not: every `xᵀ` of a weight
  *   gradient and every swap of the last two axes) runs wasm/layout.wat's 4 × 4-block SIMD transpose.
- * - `Sum` over leading axes, listed in order (every bias gradient, and LayerNorm's γ and β gradients) adds rows in place
- *   (wasm/layout.wat) instead of transposing the input so that the reduced axes come last.
+ * - `Sum` over leading axes, listed in order (every bias gradient, and LayerNorm's γ and β gradients), adds
+ *   rows in place (wasm/layout.wat) instead of transposing the input so that the reduced axes come last.
  * - `GreaterEqual` of a float32 tensor and a float32 scalar (a dropout's keep mask) compares sixteen
  *   elements at a time; the stock kernel broadcasts the scalar element by element.
  * - `GatherV2` of whole rows (`axis` 0, no batch dimensions: embedding lookups) copies each row with one
