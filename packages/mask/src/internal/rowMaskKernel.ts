@@ -2,9 +2,8 @@
  * {@link RowKernel.sample} as a wasm kernel (wasm/rowMask.wat) over tfjs-backend-wasm's memory: the scores
  * are read where the backend keeps them and the mask is written into a fresh tensor, with the same bits as
  * the JavaScript row kernel (the same selection threshold, the same Philox words, the same float32
- * comparisons). 1.6× faster than the JavaScript kernel (a tiny model's layer of 16 × 2 × 128 rows of 128
- * keys: 21 → 13 ms; most of what is left is the per-row selection's unpredictable branches); where the module
- * cannot be compiled (workerd) or the backend is not wasm, callers take the JavaScript path.
+ * comparisons); where the module cannot be compiled (workerd) or the backend is not wasm, callers take the
+ * JavaScript path.
  */
 import type { Key } from "@addrop/random"
 import { WasmKernel } from "@addrop/ops"
@@ -58,8 +57,8 @@ const rowMaskKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const size = batch * heads * rows * length
   const kernel = kernelExports<RowMaskExports>("rowMask", b.wasm)!
   const out = b.makeOutput(scores.shape, "float32")
-  // The real key positions, then the row's scores being selected among.
-  const scratch = b.wasm._malloc(8 * length) >>> 0
+  // The real key positions, then two buffers for the row's scores being selected among.
+  const scratch = b.wasm._malloc(12 * length) >>> 0
   try {
     const scoresAt = WasmKernel.heapOffset(b, scores)
     const outAt = WasmKernel.heapOffset(b, out)
