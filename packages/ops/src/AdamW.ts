@@ -99,7 +99,6 @@ interface CpuBackend {
 }
 
 interface WasmBackend extends WasmHeapBackend {
-  makeOutput(shape: Array<number>, dtype: "float32"): tf.TensorInfo
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array
 }
 

@@ -14,6 +14,8 @@
  * @since 0.1.0
  */
 
+import type { DataId, DataType, TensorInfo } from "@tensorflow/tfjs-core"
+
 /** A kernel module's bytes (base64), importing an ordinary memory and a shared one. */
 export interface WasmModuleBytes {
   readonly plain: string
@@ -105,13 +107,18 @@ export const loader =
  * @category models
  */
 export interface WasmHeapBackend {
-  /** The Emscripten module, whose memory the kernels import. */
-  readonly wasm: unknown
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } }
-  makeOutput(
-    shape: Array<number>,
-    dtype: "float32"
-  ): { readonly dataId: object; readonly shape: Array<number> }
+  /**
+   * The Emscripten module, whose memory the kernels import: its current views of that memory (replaced when
+   * it grows, so read them after allocating) and its allocator, for scratch space.
+   */
+  readonly wasm: {
+    readonly HEAP32: Int32Array
+    readonly HEAPF32: Float32Array
+    readonly _malloc: (bytes: number) => number
+    readonly _free: (pointer: number) => void
+  }
+  readonly dataIdMap: { get(dataId: DataId): { readonly memoryOffset: number } }
+  makeOutput(shape: Array<number>, dtype: DataType): TensorInfo
 }
 
 /**
@@ -120,5 +127,5 @@ export interface WasmHeapBackend {
  * @since 0.1.0
  * @category utils
  */
-export const heapOffset = (backend: WasmHeapBackend, tensor: { readonly dataId: object }): number =>
+export const heapOffset = (backend: WasmHeapBackend, tensor: { readonly dataId: DataId }): number =>
   backend.dataIdMap.get(tensor.dataId).memoryOffset

@@ -15,9 +15,11 @@
  *   freed right after the product (packing costs O(k·n) against the product's O(m·k·n)). Transposed,
  *   mutually broadcast and non-float32 products go to the stock kernel.
  *   Batched products whose rows are a multiple of 4 and columns of 8 (attention's, one per batch entry and
- *   head) run this package's own SIMD GEMM (wasm/gemm.wat) on the calling thread instead: XNNPACK, per
- *   small product, runs at 17–22 GFLOP/s on one thread and slower with a thread pool (the dispatch costs
- *   more than the product), this kernel at 32–39 GFLOP/s ([32, 128, 64]·[32, 64, 128]: 3.25 → 1.81 ms).
+ *   head) run this package's own SIMD GEMM (wasm/gemm.wat) on the calling thread instead. One XNNPACK call
+ *   per small product is slower with a thread pool than without (the dispatch costs more than the
+ *   product): a tiny 16×128 step's attention products took 68 ms with two threads and 40–43 ms with one that
+ *   way, and take 24 and 23 ms with this kernel (`npm run profile -w @addrop/bench-app -- --preset tiny
+ *   --batch 16 --seq 128 --shapes [--threads auto]`).
  * - `Transpose` (as a batched matrix transpose), `Sum` over leading axes, `GatherV2` of whole rows and
  *   `GreaterEqual` against a scalar run this package's memory-bound kernels (see
  *   ./internal/layoutKernels.ts); other cases go to the stock ones.
@@ -34,12 +36,11 @@ import {
   sumKernel,
   transposeKernel
 } from "./internal/layoutKernels.js"
-import { wasmKernelExports } from "./internal/wasmKernel.js"
+import { type WasmHeapBackend, wasmKernelExports } from "./internal/wasmKernel.js"
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` these kernels use (stable across 4.x). */
-interface WasmBackend {
-  readonly wasm: {
-    readonly _malloc: (bytes: number) => number
+interface WasmBackend extends WasmHeapBackend {
+  readonly wasm: WasmHeapBackend["wasm"] & {
     readonly _BatchMatMul: (
       aId: number,
       aShape: number,
@@ -51,15 +52,12 @@ interface WasmBackend {
       transposeB: number,
       outId: number
     ) => void
-    readonly HEAP32: Int32Array
     readonly tfjs: {
       readonly registerTensor: (id: number, size: number, memoryOffset: number) => void
       readonly disposeData: (id: number) => void
     }
   }
-  readonly dataIdMap: { get(dataId: tf.DataId): { readonly id: number; readonly memoryOffset: number } }
   dataIdNextNumber: number
-  makeOutput(shape: Array<number>, dtype: tf.DataType): tf.TensorInfo
   incRef(dataId: tf.DataId): void
 }
 
@@ -146,9 +144,6 @@ const batchedMatMul: tf.KernelFunc = (args) => {
   const batchShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2))
   const out = backend.makeOutput([...batchShape, m, n], "float32")
   const wasm = backend.wasm
-  const shapes = shapeBuffer(backend)
-  const heap = wasm.HEAP32
-  heap.set([1, m, k, 1, k, n], shapes >>> 2)
   const aBase = backend.dataIdMap.get(a.dataId).memoryOffset
   const bBase = backend.dataIdMap.get(b.dataId).memoryOffset
   const outBase = backend.dataIdMap.get(out.dataId).memoryOffset
@@ -168,6 +163,8 @@ const batchedMatMul: tf.KernelFunc = (args) => {
     )
     return out
   }
+  const shapes = shapeBuffer(backend)
+  wasm.HEAP32.set([1, m, k, 1, k, n], shapes >>> 2)
   for (let i = 0; i < batch; i++) {
     const aId = backend.dataIdNextNumber++
     const bId = backend.dataIdNextNumber++

@@ -28,15 +28,6 @@ interface RowMaskExports {
   ) => void
 }
 
-interface RowMaskBackend extends WasmKernel.WasmHeapBackend {
-  readonly wasm: {
-    readonly HEAP32: Int32Array
-    readonly HEAPF32: Float32Array
-    readonly _malloc: (bytes: number) => number
-    readonly _free: (pointer: number) => void
-  }
-}
-
 const ROW_MASK = "AddropRowMask"
 
 const kernelExports = WasmKernel.loader(wasmModules)
@@ -52,7 +43,7 @@ interface RowMaskAttrs {
 const rowMaskKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const scores = inputs.scores as tf.TensorInfo
   const { keyMask, p, q, k0, k1 } = attrs as unknown as RowMaskAttrs
-  const b = backend as unknown as RowMaskBackend
+  const b = backend as unknown as WasmKernel.WasmHeapBackend
   const [batch, heads, rows, length] = scores.shape as [number, number, number, number]
   const size = batch * heads * rows * length
   const kernel = kernelExports<RowMaskExports>("rowMask", b.wasm)!
@@ -103,7 +94,8 @@ export const sampleOnWasm = (
 ): tf.Tensor4D | undefined => {
   if (tf.getBackend() !== "wasm") return undefined
   if (
-    kernelExports<RowMaskExports>("rowMask", (tf.backend() as unknown as RowMaskBackend).wasm) === undefined
+    kernelExports<RowMaskExports>("rowMask", (tf.backend() as unknown as WasmKernel.WasmHeapBackend).wasm) ===
+    undefined
   ) {
     return undefined
   }

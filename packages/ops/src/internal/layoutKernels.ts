@@ -25,12 +25,6 @@ interface LayoutExports {
   readonly greaterEqualScalar: (x: number, out: number, n: number, s: number) => void
 }
 
-/** The backend as these kernels use it: {@link WasmHeapBackend} with the module's int32 view. */
-interface LayoutBackend extends WasmHeapBackend {
-  readonly wasm: { readonly HEAP32: Int32Array }
-  makeOutput(shape: Array<number>, dtype: tf.DataType): tf.TensorInfo
-}
-
 /** Element types stored as 4-byte words in wasm memory (bool is one byte there). */
 const isWord = (dtype: tf.DataType) => dtype === "float32" || dtype === "int32"
 
@@ -69,13 +63,13 @@ const nextKept = (shape: ReadonlyArray<number>, axis: number): number | undefine
   return undefined
 }
 
-const layoutExports = (backend: LayoutBackend) => wasmKernelExports<LayoutExports>("layout", backend.wasm)
+const layoutExports = (backend: WasmHeapBackend) => wasmKernelExports<LayoutExports>("layout", backend.wasm)
 
 /** `Transpose` as a batched matrix transpose, or `undefined`. */
 export const transposeKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined => {
   const x = args.inputs.x as tf.TensorInfo
   const { perm } = args.attrs as unknown as tf.TransposeAttrs
-  const backend = args.backend as unknown as LayoutBackend
+  const backend = args.backend as unknown as WasmHeapBackend
   if (!isWord(x.dtype)) return undefined
   const layout = batchedTransposeOf(x.shape, perm)
   const kernel = layout === undefined ? undefined : layoutExports(backend)
@@ -92,7 +86,7 @@ export const transposeKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorIn
 export const sumKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined => {
   const x = args.inputs.x as tf.TensorInfo
   const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs
-  const backend = args.backend as unknown as LayoutBackend
+  const backend = args.backend as unknown as WasmHeapBackend
   if (x.dtype !== "float32" || sizeOf(x.shape) === 0) return undefined
   // Axes listed in another order are summed in that order by the stock kernel: left to it, to keep its bits.
   const axes = tf.util.parseAxisParam(axis, x.shape)
@@ -114,7 +108,7 @@ export const sumKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | u
 export const gatherRowsKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined => {
   const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo }
   const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs
-  const backend = args.backend as unknown as LayoutBackend
+  const backend = args.backend as unknown as WasmHeapBackend
   if (
     !isWord(x.dtype) ||
     indices.dtype !== "int32" ||
@@ -148,7 +142,7 @@ export const gatherRowsKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorI
 /** `GreaterEqual` of float32 `a` and a one-element float32 `b`, or `undefined`. */
 export const greaterEqualScalarKernel = (args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined => {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
-  const backend = args.backend as unknown as LayoutBackend
+  const backend = args.backend as unknown as WasmHeapBackend
   if (
     a.dtype !== "float32" ||
     b.dtype !== "float32" ||
