@@ -12,7 +12,8 @@ import {
   installWasmKernels,
   layerNorm,
   matMul,
-  scale
+  scale,
+  transposedProduct
 } from "@addrop/ops"
 import { describeBackends, expectAllClose, seededTensor, statuses } from "../src/index.js"
 import { adamwFloat32, gelu as geluFloat64 } from "./reference.js"
@@ -205,6 +206,33 @@ describeBackends("ops with hand-written gradients", backends, ({ backend }) => {
     expect(calls).toEqual({ x: 1, w: 0 })
     await expectAllClose(g, w, { rtol: 0, atol: 0 })
     tf.dispose([x, w, g])
+  })
+})
+
+describeBackends("transposedProduct", backends, () => {
+  it("is aᵀ·b in either operand order, and rejects operands that are not [t, m] and [t, n]", async () => {
+    // n > m (computed as (bᵀ·a)ᵀ), n < m and n = m (computed as aᵀ·b), against the explicit product.
+    for (const [m, n] of [
+      [3, 8],
+      [8, 3],
+      [5, 5]
+    ] as const) {
+      const a = t([6, m], 1)
+      const b = t([6, n], 2)
+      const before = tf.memory().numTensors
+      const product = transposedProduct(a, b)
+      const reference = tf.tidy(() => tf.matMul(tf.transpose(a), b))
+      expect(product.shape).toEqual([m, n])
+      await expectAllClose(product, reference, { rtol: 1e-5, atol: 1e-6 })
+      tf.dispose([product, reference])
+      expect(tf.memory().numTensors).toBe(before)
+      tf.dispose([a, b])
+    }
+    const a = t([6, 3], 1)
+    expect(() => transposedProduct(a, t([5, 4], 2))).toThrow(
+      /needs \[t, m\] and \[t, n\], got \[6,3\] and \[5,4\]/
+    )
+    expect(() => transposedProduct(t([2, 6, 3], 3), a)).toThrow(RangeError)
   })
 })
 

@@ -99,6 +99,16 @@ describeBackends("Sampler.sample (row kernel on cpu and wasm)", backends, () => 
   })
 })
 
+describe("RowKernel.entryKeys", () => {
+  it("gives each batch entry's real positions in order and k = ⌊n·(1−p)⌋", () => {
+    const entries = RowKernel.entryKeys(keyMaskValues, 3, 7, 0.3)
+    expect(entries.map((e) => Array.from(e.real))).toEqual([[0, 1, 2, 3, 4, 5, 6], [0, 2, 3, 6], [4]])
+    expect(entries.map((e) => e.k)).toEqual([4, 2, 0])
+    // p = 0: k = n, no candidates in any entry.
+    expect(RowKernel.entryKeys(keyMaskValues, 3, 7, 0).map((e) => e.k)).toEqual([7, 4, 1])
+  })
+})
+
 describe("RowKernel.sample", () => {
   const golden = loadGolden("tiny-bert-cls")
   it.each(golden.masks.map((c, i) => [i, c] as const))("golden case %i from the given draws", (_, c) => {
