@@ -17,7 +17,15 @@
 import { loadavg } from "node:os"
 import { TensorBackend } from "@addrop/backends"
 import { Mask, Sampler } from "@addrop/mask"
-import { adamw, adamwImplementation, gelu, installWasmKernels, layerNorm } from "@addrop/ops"
+import {
+  adamw,
+  adamwImplementation,
+  gelu,
+  installWasmKernels,
+  layerNorm,
+  matMul,
+  transposedProduct
+} from "@addrop/ops"
 import { Draw, Key } from "@addrop/random"
 import * as tf from "@tensorflow/tfjs-core"
 import { Effect } from "effect"
@@ -75,6 +83,14 @@ const time = (call: () => ReadonlyArray<tf.Tensor>): ReadonlyArray<Timing> => {
   }
   once()
   return Array.from({ length: rounds }, once)
+}
+
+const weightGradientOperands = () => {
+  const tokens = Math.max(1, Math.round(size / 512))
+  return {
+    x: tf.randomNormal([tokens, 128], 0, 1, "float32", 5),
+    dy: tf.randomNormal([tokens, 512], 0, 1, "float32", 6)
+  }
 }
 
 const cases: Record<string, () => ReadonlyArray<Timing>> = {
@@ -137,6 +153,20 @@ const cases: Record<string, () => ReadonlyArray<Timing>> = {
     const b = tf.randomNormal([entries, 64, 128], 0, 1, "float32", 6)
     const ms = time(() => [tf.matMul(a, b)])
     tf.dispose([a, b])
+    return ms
+  },
+  /** A weight gradient xᵀ·dy, x [size/512, 128] and dy [size/512, 512], as `transposedProduct` orders it. */
+  "weight-gradient": () => {
+    const { x, dy } = weightGradientOperands()
+    const ms = time(() => [transposedProduct(x, dy)])
+    tf.dispose([x, dy])
+    return ms
+  },
+  /** The same weight gradient as an explicit transpose of x, then the product (the order before). */
+  "weight-gradient-xt": () => {
+    const { x, dy } = weightGradientOperands()
+    const ms = time(() => [matMul(x, dy, { transposeA: true })])
+    tf.dispose([x, dy])
     return ms
   },
   /** A dropout's keep mask: `size` uniforms ≥ 0.1. */

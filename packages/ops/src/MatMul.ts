@@ -58,11 +58,11 @@ export const matMul = <T extends tf.Tensor>(a: tf.Tensor, b: tf.Tensor, options:
 
 /**
  * `aᵀ · b` for `a` [t, m] and `b` [t, n] — a dense layer's weight gradient `xᵀ · dy` — computed as
- * `(bᵀ · a)ᵀ` when n > m, so that the product's left operand has the larger row count. wasm's GEMM
- * (XNNPACK) runs [512, 2048]·[2048, 128] 1.7× faster than [128, 2048]·[2048, 512] on one thread (9.8 against
- * 16.7 ms) and 1.8× on two, while the extra transpose of the [n, m] result is small; for a
- * [2048, 128]ᵀ·[2048, 512] weight gradient the whole computation goes 14.8 → 11.5 ms. Both orders compute
- * every element as one dot product over t, so they agree up to the GEMM's summation order.
+ * `(bᵀ · a)ᵀ` when n > m, so that the product's left operand has the larger row count: wasm's GEMM
+ * (XNNPACK) runs that order faster, and the extra transpose of the [n, m] result is small. A
+ * [2048, 128]ᵀ·[2048, 512] weight gradient takes 10.7–11.3 ms this way against 13.4–14.8 ms as xᵀ·dy, on one
+ * thread (`npm run -s kernels -w @addrop/bench-app -- weight-gradient[-xt] wasm 1048576 15`). Both orders
+ * compute every element as one dot product over t, so they agree up to the GEMM's summation order.
  *
  * @example
  * ```ts

@@ -3,9 +3,8 @@
 ;;
 ;; - `transpose`: out[b][c][r] = in[b][r][c] for `batch` matrices of rows × cols, in 4 × 4 blocks (four row
 ;;   loads, eight shuffles, four column stores, in tiles of 32 × 32) so that every load and store moves 16
-;;   contiguous bytes. The
-;;   stock kernel writes one element at a time down a column, a cache miss per element on tall matrices
-;;   (≈ 7 ns per element for [2048, 128] against well under 1 here).
+;;   contiguous bytes. The stock kernel writes one element at a time down a column, a cache miss per element
+;;   on tall matrices (5.4 ns per element for [2048, 128] against 1.1 here, `kernels` in apps/bench).
 ;; - `sumRows`: out[c] = Σ_r in[r][c], the sum over leading axes that every bias gradient is. The stock Sum
 ;;   transposes the input first so that it can reduce the innermost axis; here each row is added to the
 ;;   running sums in place. Each out[c] adds in[0][c], in[1][c], … in order, from 0, in float32: the order and
